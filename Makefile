@@ -1,0 +1,126 @@
+# sphb — one non-recursive GNU Makefile.
+#   make [all] | demo | check | bench | fuzz | install | clean
+#   O=DIR build directory (default build), SAN=address,undefined, V=1 verbose,
+#   PREFIX=/usr/local, DESTDIR= for staged installs.
+O ?= build
+SAN ?=
+V ?= 0
+PREFIX ?= /usr/local
+LIBDIR ?= $(PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
+BINDIR ?= $(PREFIX)/bin
+CC ?= cc
+
+ifeq ($(V),1)
+Q :=
+else
+Q := @
+endif
+
+VERSION := $(shell sed -n 's/^\#define SPHB_VERSION_STRING "\(.*\)"/\1/p' include/sphb/sphb.h)
+SONAME := libsphb.so.0
+
+WARN := -Wall -Wextra -Werror -Wshadow -Wconversion
+BASE_CFLAGS := -std=c11 -g -O2 $(WARN) -Iinclude -D_POSIX_C_SOURCE=200809L
+ifneq ($(SAN),)
+BASE_CFLAGS += -fsanitize=$(SAN) -fno-omit-frame-pointer -fno-sanitize-recover=all
+SAN_LDFLAGS := -fsanitize=$(SAN)
+endif
+CFLAGS ?=
+LDFLAGS ?=
+ALL_CFLAGS := $(BASE_CFLAGS) $(CFLAGS)
+LIB_CFLAGS := $(ALL_CFLAGS) -fPIC -fvisibility=hidden -DSPHB_BUILDING_LIBRARY -Isrc
+
+LIB_SRCS := $(wildcard src/*.c) $(wildcard src/backend/*.c)
+LIB_OBJS := $(LIB_SRCS:%.c=$(O)/%.o)
+CLI_SRCS := $(wildcard tools/*.c)
+CLI_OBJS := $(CLI_SRCS:%.c=$(O)/%.o)
+UNIT_SRCS := $(wildcard tests/unit/*.c)
+UNIT_BINS := $(UNIT_SRCS:%.c=$(O)/%)
+BENCH_SRCS := $(wildcard bench/*.c)
+BENCH_BINS := $(BENCH_SRCS:%.c=$(O)/%)
+
+.PHONY: all lib cli tests demo check check-one bench fuzz install clean deps-demo deps-check
+
+all: lib cli
+
+lib: $(O)/libsphb.a $(O)/$(SONAME)
+cli: $(O)/sphb
+
+$(O)/src/%.o: src/%.c $(wildcard src/*.h src/backend/*.h) include/sphb/sphb.h
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(LIB_CFLAGS) -c $< -o $@
+
+$(O)/libsphb.a: $(LIB_OBJS)
+	@$(if $(Q),echo "  AR      $@")
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(O)/$(SONAME): $(LIB_OBJS) src/libsphb.map
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) -shared -Wl,-soname,$(SONAME) -Wl,--version-script=src/libsphb.map \
+		$(SAN_LDFLAGS) $(LDFLAGS) -o $@ $(LIB_OBJS)
+
+$(O)/tools/%.o: tools/%.c $(wildcard tools/*.h) include/sphb/sphb.h
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+$(O)/sphb: $(CLI_OBJS) $(O)/libsphb.a
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(SAN_LDFLAGS) $(LDFLAGS) -o $@ $(CLI_OBJS) $(O)/libsphb.a
+
+$(O)/tests/unit/%: tests/unit/%.c tests/harness.h $(O)/libsphb.a
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(ALL_CFLAGS) -Itests $(SAN_LDFLAGS) $(LDFLAGS) -o $@ $< $(O)/libsphb.a
+
+$(O)/bench/%: bench/%.c $(O)/libsphb.a
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(ALL_CFLAGS) -Itests $(LDFLAGS) -o $@ $< $(O)/libsphb.a
+
+tests: all $(UNIT_BINS)
+
+# Debian packages each goal needs; installed when run as root, else printed.
+DEMO_PKGS := gcc make libc6-dev
+CHECK_PKGS := $(DEMO_PKGS) qemu-system-ppc python3 valgrind
+deps-demo:
+	@scripts/deps.sh $(DEMO_PKGS)
+deps-check:
+	@scripts/deps.sh $(CHECK_PKGS)
+
+demo: deps-demo all
+	$(O)/sphb run examples/demo.sphb
+
+# Every test, in a normal build and again under ASan+UBSan.
+check: deps-check
+	$(Q)$(MAKE) --no-print-directory tests
+	$(Q)$(MAKE) --no-print-directory O=$(O)/san SAN=address,undefined tests
+	$(Q)tests/run-tests.sh $(O) $(O)/san
+
+# The suite for one build directory only (no dependency installation).
+check-one: tests
+	$(Q)tests/run-tests.sh $(O)
+
+bench: all $(BENCH_BINS)
+	$(Q)bench/run.sh $(O)
+
+fuzz:
+	@echo "fuzz targets arrive with the hardening issue (tests/fuzz/)"
+
+install: lib cli
+	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR)/sphb $(DESTDIR)$(BINDIR) \
+		$(DESTDIR)$(LIBDIR)/pkgconfig
+	install -m 644 $(O)/libsphb.a $(DESTDIR)$(LIBDIR)/
+	install -m 755 $(O)/$(SONAME) $(DESTDIR)$(LIBDIR)/$(SONAME).$(VERSION)
+	ln -sf $(SONAME).$(VERSION) $(DESTDIR)$(LIBDIR)/$(SONAME)
+	ln -sf $(SONAME) $(DESTDIR)$(LIBDIR)/libsphb.so
+	install -m 644 include/sphb/sphb.h $(DESTDIR)$(INCLUDEDIR)/sphb/
+	install -m 755 $(O)/sphb $(DESTDIR)$(BINDIR)/
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
+		-e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' -e 's|@VERSION@|$(VERSION)|' \
+		sphb.pc.in > $(DESTDIR)$(LIBDIR)/pkgconfig/sphb.pc
+
+clean:
+	rm -rf $(O)

@@ -1,0 +1,147 @@
+/*
+ * sphb — the sPAPR PCI Host Bridge (PHB) with EEH, as an embeddable library.
+ *
+ * This is the only public header. Every object is opaque; every function
+ * returns 0 (or a non-negative count) on success and a negative errno on
+ * failure. What a *guest* sees (an RTAS status word, an H_* code) is data
+ * written into guest memory, never a library error.
+ *
+ * Threading: calls on one machine must be serialized by the host.
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#ifndef SPHB_SPHB_H
+#define SPHB_SPHB_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define SPHB_VERSION_MAJOR 0
+#define SPHB_VERSION_MINOR 1
+#define SPHB_VERSION_PATCH 0
+#define SPHB_VERSION_STRING "0.1.0"
+/* One integer that grows with every release: MAJOR*10000 + MINOR*100 + PATCH. */
+#define SPHB_VERSION_NUMBER \
+	(SPHB_VERSION_MAJOR * 10000 + SPHB_VERSION_MINOR * 100 + SPHB_VERSION_PATCH)
+
+#if defined(SPHB_BUILDING_LIBRARY) && defined(__GNUC__)
+#define SPHB_API __attribute__((visibility("default")))
+#else
+#define SPHB_API
+#endif
+
+/* The version string of the library actually linked ("0.1.0"). */
+SPHB_API const char *sphb_version(void);
+
+struct sphb_machine;
+
+enum sphb_log_level {
+	SPHB_LOG_ERROR = 0,
+	SPHB_LOG_WARN = 1,
+	SPHB_LOG_INFO = 2,
+	SPHB_LOG_DEBUG = 3,
+};
+
+/*
+ * Host callbacks. Set `sz` to sizeof(struct sphb_host_ops) so that later
+ * library versions can add members. Every callback may be NULL unless noted.
+ *
+ * mem_read / mem_write: guest physical memory access (required). The host
+ *   range-checks the access and returns 0, or -EFAULT without touching
+ *   anything when [gpa, gpa+len) is not entirely accessible.
+ * log: one message per call, no trailing newline. Library code never prints.
+ */
+struct sphb_host_ops {
+	size_t sz;
+	int (*mem_read)(void *opaque, uint64_t gpa, void *buf, size_t len);
+	int (*mem_write)(void *opaque, uint64_t gpa, const void *buf, size_t len);
+	void (*log)(void *opaque, enum sphb_log_level level, const char *msg);
+};
+
+/* Create an empty machine. The default PHB (index 0, id "pci") is added by
+ * sphb_machine_add(m, "spapr-pci-host-bridge,index=0,id=pci") as QEMU does;
+ * sphb_machine_new_default() does that for you. */
+SPHB_API int sphb_machine_new(const struct sphb_host_ops *ops, void *opaque,
+			      struct sphb_machine **out);
+SPHB_API int sphb_machine_new_default(const struct sphb_host_ops *ops,
+				      void *opaque, struct sphb_machine **out);
+SPHB_API void sphb_machine_free(struct sphb_machine *m);
+
+/*
+ * Add a device described in QEMU's -device syntax, e.g.
+ *   "spapr-pci-host-bridge,index=1,id=phb1"
+ *   "sim-pci,bus=phb1.0,addr=2.0,vendor=0x8086,device=0x100e,bar0=mem32:0x20000"
+ * On a bad description nothing is added, -EINVAL (or -EEXIST for a duplicate
+ * index/address/id, -ENOTSUP for a type this build cannot provide) is
+ * returned, and one ERROR message naming the option and value is logged,
+ * in the form "TYPE: OPTION=VALUE: reason".
+ */
+SPHB_API int sphb_machine_add(struct sphb_machine *m, const char *spec);
+
+/* Machine reset: every PHB and device returns to its power-on state. */
+SPHB_API int sphb_machine_reset(struct sphb_machine *m);
+
+/* BUID of the PHB whose id (or bus name "ID.0") is `id`. -ENOENT if none. */
+SPHB_API int sphb_phb_buid(const struct sphb_machine *m, const char *id,
+			   uint64_t *buid);
+
+/* ---- RTAS ------------------------------------------------------------- */
+
+/* Largest nargs + nret the RTAS entry accepts (PAPR callers use <= 16). */
+#define SPHB_RTAS_MAX_CELLS 64
+
+struct sphb_rtas_result {
+	size_t sz;		/* set by the caller: sizeof(struct sphb_rtas_result) */
+	uint32_t token, nargs, nret;
+	uint32_t rets_written;	/* bit i set: ret[i] was stored (i < 32) */
+};
+
+/*
+ * Execute the RTAS call whose argument buffer (big-endian cells: token,
+ * nargs, nret, args..., rets...) is at guest address `buf_gpa` (the r4 of
+ * the KVMPPC_H_RTAS hcall; its top 4 bits are dropped like a real-mode
+ * address). Returns:
+ *   0        the call ran; its status is in ret[0] in guest memory;
+ *   -ENOENT  the token is not one of this library's calls: ret[0] = -3 was
+ *            stored if nret >= 1 (QEMU's answer; the VMM's hcall returns
+ *            H_PARAMETER). A VMM with RTAS calls of its own checks
+ *            sphb_rtas_token() / sphb_rtas_name() first;
+ *   -EFAULT  the buffer is not accessible: guest memory is untouched;
+ *   -EINVAL  nargs + nret > SPHB_RTAS_MAX_CELLS: guest memory untouched.
+ * `res` may be NULL.
+ */
+SPHB_API int sphb_rtas_call(struct sphb_machine *m, uint64_t buf_gpa,
+			    struct sphb_rtas_result *res);
+
+/* Token of the RTAS call `name` (e.g. "ibm,read-pci-config"), or -ENOENT. */
+SPHB_API int sphb_rtas_token(const char *name);
+/* Name of `token`, or NULL when the library has no such call. */
+SPHB_API const char *sphb_rtas_name(uint32_t token);
+/* Standard (nargs, nret) of a call, as a Linux guest issues it. */
+SPHB_API int sphb_rtas_counts(uint32_t token, uint32_t *nargs, uint32_t *nret);
+
+/* ---- simulated devices (CPU side) ------------------------------------- */
+
+/*
+ * A CPU load/store of `size` (1, 2, 4 or 8) bytes at `offset` inside BAR
+ * `bar` (0..5, 6 = expansion ROM) of the simulated device `dev_id`. Loads
+ * that the device does not decode (BAR unassigned, decoding disabled in the
+ * Command register, offset outside the BAR) return all-ones, as on a real
+ * bus; such stores are dropped. -ENOENT: no simulated device of that id;
+ * -EINVAL: bad bar/size/offset alignment.
+ */
+SPHB_API int sphb_mmio_read(struct sphb_machine *m, const char *dev_id,
+			    unsigned bar, uint64_t offset, unsigned size,
+			    uint64_t *val);
+SPHB_API int sphb_mmio_write(struct sphb_machine *m, const char *dev_id,
+			     unsigned bar, uint64_t offset, unsigned size,
+			     uint64_t val);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* SPHB_SPHB_H */

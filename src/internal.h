@@ -1,0 +1,228 @@
+/* Internal declarations shared by the library's translation units.
+ * Nothing here is part of the ABI. SPDX-License-Identifier: MIT */
+#ifndef SPHB_INTERNAL_H
+#define SPHB_INTERNAL_H
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sphb/sphb.h"
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+/* ---- machine-wide constants (qemu-spapr-phb.md §3.7, §6.2) ---- */
+#define SPHB_MAX_PHBS 31u
+#define SPHB_BUID_BASE 0x0800000020000000ull
+#define SPHB_PCI_BASE 0x200000000000ull
+#define SPHB_PIO_WIN_SIZE 0x10000ull
+#define SPHB_MEM32_WIN_SIZE 0x80000000ull
+#define SPHB_MEM64_WIN_SIZE 0x10000000000ull
+#define SPHB_MEM_WIN_BUS_OFFSET 0x80000000ull
+#define SPHB_ID_MAX 64
+
+/* PCI config-space offsets and bits used by the model. */
+#define PCI_VENDOR_ID 0x00
+#define PCI_COMMAND 0x04
+#define PCI_COMMAND_IO 0x0001
+#define PCI_COMMAND_MEMORY 0x0002
+#define PCI_STATUS 0x06
+#define PCI_STATUS_CAP_LIST 0x0010
+#define PCI_REVISION_ID 0x08
+#define PCI_HEADER_TYPE 0x0e
+#define PCI_BAR0 0x10
+#define PCI_SUBSYSTEM_VENDOR_ID 0x2c
+#define PCI_ROM_ADDRESS 0x30
+#define PCI_CAPABILITY_LIST 0x34
+#define PCI_INTERRUPT_LINE 0x3c
+#define PCI_INTERRUPT_PIN 0x3d
+#define PCI_CFG_SIZE 256u
+#define PCIE_CFG_SIZE 4096u
+
+#define PCI_CAP_ID_MSI 0x05
+#define PCI_CAP_ID_EXP 0x10
+#define PCI_CAP_ID_MSIX 0x11
+#define PCI_EXT_CAP_ID_ERR 0x0001
+
+enum sphb_bar_kind {
+	BAR_NONE = 0,
+	BAR_IO,
+	BAR_MEM32,
+	BAR_MEM32_PREF,
+	BAR_MEM64,
+	BAR_MEM64_PREF,
+	BAR_ROM,
+};
+#define SPHB_NBARS 7 /* 0..5 and 6 = expansion ROM */
+#define SPHB_BAR_BACKING_MAX (1u << 20)
+
+struct sphb_bar {
+	enum sphb_bar_kind kind;
+	uint64_t size;
+	uint8_t *mem;	 /* lazily allocated backing, min(size, BACKING_MAX) */
+};
+
+enum sphb_dev_kind { DEV_SIM, DEV_VFIO };
+
+struct sphb_phb;
+
+struct sphb_dev {
+	struct sphb_phb *phb;
+	enum sphb_dev_kind kind;
+	char id[SPHB_ID_MAX];
+	uint8_t bus, devfn;
+	int iommu_group;	/* -1: emulated (never EEH-capable) */
+	bool pcie, multifunction;
+	uint32_t cfg_size;	/* 256 or 4096 */
+	uint8_t *cfg, *wmask, *w1cmask, *cfg_init; /* each cfg_size bytes */
+	struct sphb_bar bar[SPHB_NBARS];
+	uint8_t msi_cap, msix_cap, pcie_cap;
+	uint16_t aer_cap;
+	unsigned msi_vectors, msix_vectors, msix_bar;
+	uint32_t msix_table_off, msix_pba_off;
+	struct sphb_dev *next_in_machine;
+};
+
+struct sphb_phb {
+	struct sphb_machine *m;
+	unsigned index;
+	char id[SPHB_ID_MAX];
+	char bus_name[SPHB_ID_MAX + 2];
+	uint64_t buid;
+	/* QEMU properties (qemu-spapr-phb.md §6.1) */
+	bool ddw, pcie_ext_cfg, error_log, per_group, legacy_vfio_type;
+	uint64_t pgsz, dma_win_addr, dma_win_size, dma64_win_addr;
+	uint64_t mem_win_size, mem64_win_size, io_win_size;
+	int64_t numa_node;
+	/* placement */
+	uint64_t io_win_addr, mem_win_addr, mem64_win_addr;
+	struct sphb_dev *devs[256]; /* root bus, by devfn */
+	unsigned ndevs;
+};
+
+struct sphb_machine {
+	struct sphb_host_ops ops;
+	void *opaque;
+	struct sphb_phb *phbs[SPHB_MAX_PHBS]; /* by index, hence by BUID */
+	struct sphb_dev *devices;	      /* every device, newest first */
+};
+
+/* ---- log.c ---- */
+void sphb_log(const struct sphb_machine *m, enum sphb_log_level lvl,
+	      const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* ---- opts.c: QEMU-style "type,key=value,..." parsing ---- */
+#define SPHB_OPTS_MAX 32
+struct sphb_opt {
+	char key[32];
+	const char *val; /* points into sphb_opts.buf */
+	bool used;
+};
+struct sphb_opts {
+	char type[48];
+	unsigned n;
+	struct sphb_opt o[SPHB_OPTS_MAX];
+	char buf[1024];
+};
+int sphb_opts_parse(const struct sphb_machine *m, const char *spec,
+		    struct sphb_opts *out);
+const char *sphb_opts_get(struct sphb_opts *o, const char *key);
+int sphb_opts_u64(const struct sphb_machine *m, struct sphb_opts *o,
+		  const char *key, uint64_t dflt, uint64_t min, uint64_t max,
+		  bool size_suffix, uint64_t *out);
+int sphb_opts_bool(const struct sphb_machine *m, struct sphb_opts *o,
+		   const char *key, bool dflt, bool *out);
+int sphb_opts_id(const struct sphb_machine *m, struct sphb_opts *o,
+		 char *out, size_t outsz);
+int sphb_opts_check_unused(const struct sphb_machine *m, struct sphb_opts *o);
+int sphb_parse_u64(const char *s, bool size_suffix, uint64_t *out);
+
+/* ---- phb.c ---- */
+int sphb_phb_add(struct sphb_machine *m, struct sphb_opts *o);
+void sphb_phb_free(struct sphb_phb *phb);
+void sphb_phb_reset(struct sphb_phb *phb);
+struct sphb_phb *sphb_phb_by_bus_name(const struct sphb_machine *m,
+				      const char *name);
+
+static inline struct sphb_phb *sphb_phb_by_buid(const struct sphb_machine *m,
+						uint64_t buid)
+{
+	uint64_t idx = buid - SPHB_BUID_BASE; /* wraps for buid < base */
+	return idx < SPHB_MAX_PHBS ? m->phbs[idx] : NULL;
+}
+
+static inline struct sphb_dev *sphb_phb_dev(const struct sphb_phb *phb,
+					    unsigned bus, unsigned devfn)
+{
+	return bus == 0 ? phb->devs[devfn & 0xff] : NULL;
+}
+
+/* ---- device.c ---- */
+int sphb_sim_dev_add(struct sphb_machine *m, struct sphb_opts *o);
+void sphb_dev_free(struct sphb_dev *d);
+void sphb_dev_reset(struct sphb_dev *d);
+struct sphb_dev *sphb_dev_by_id(const struct sphb_machine *m, const char *id);
+uint32_t sphb_cfg_read(struct sphb_dev *d, uint32_t off, unsigned size);
+void sphb_cfg_write(struct sphb_dev *d, uint32_t off, unsigned size,
+		    uint32_t val);
+int sphb_dev_place(struct sphb_machine *m, struct sphb_opts *o,
+		   const char *type, struct sphb_phb **phb, uint8_t *devfn);
+
+/* ---- rtas.c ---- */
+struct sphb_rtas_ctx {
+	uint32_t token, nargs, nret;
+	const uint32_t *args; /* host-endian copies */
+	uint32_t rets[SPHB_RTAS_MAX_CELLS];
+	uint64_t written; /* bit i: rets[i] stored */
+};
+static inline uint32_t rtas_arg(const struct sphb_rtas_ctx *c, unsigned i)
+{
+	return i < c->nargs ? c->args[i] : 0;
+}
+static inline void rtas_ret(struct sphb_rtas_ctx *c, unsigned i, uint32_t v)
+{
+	if (i < c->nret) {
+		c->rets[i] = v;
+		c->written |= 1ull << i;
+	}
+}
+static inline void rtas_status(struct sphb_rtas_ctx *c, int32_t st)
+{
+	rtas_ret(c, 0, (uint32_t)st);
+}
+static inline uint64_t rtas_buid(const struct sphb_rtas_ctx *c)
+{
+	return (uint64_t)rtas_arg(c, 1) << 32 | rtas_arg(c, 2);
+}
+
+/* RTAS status words (papr-spec.md C.1) */
+#define RTAS_OUT_SUCCESS 0
+#define RTAS_OUT_NO_ERRORS_FOUND 1
+#define RTAS_OUT_HW_ERROR (-1)
+#define RTAS_OUT_BUSY (-2)
+#define RTAS_OUT_PARAM_ERROR (-3)
+#define RTAS_OUT_NOT_SUPPORTED (-3)
+
+typedef void sphb_rtas_fn(struct sphb_machine *m, struct sphb_rtas_ctx *c);
+
+/* ---- rtas_pci.c ---- */
+sphb_rtas_fn sphb_rtas_ibm_read_pci_config, sphb_rtas_ibm_write_pci_config,
+	sphb_rtas_read_pci_config, sphb_rtas_write_pci_config;
+
+/* Big-endian helpers */
+static inline uint32_t be32_load(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+	       (uint32_t)p[2] << 8 | p[3];
+}
+static inline void be32_store(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)(v >> 24);
+	p[1] = (uint8_t)(v >> 16);
+	p[2] = (uint8_t)(v >> 8);
+	p[3] = (uint8_t)v;
+}
+
+#endif

@@ -1,0 +1,140 @@
+/* The RTAS entry point: decodes the guest's argument buffer, dispatches
+ * through the call table, and stores the outputs the call produced.
+ * SPDX-License-Identifier: MIT */
+#include <string.h>
+
+#include "internal.h"
+
+#define RTAS_TOKEN_BASE 0x2000u
+#define RTAS_TOKEN_SLOTS 0x40u
+
+struct rtas_call {
+	const char *name;
+	uint8_t nargs, nret; /* what a Linux guest passes */
+	sphb_rtas_fn *fn;
+};
+
+/* Tokens are QEMU's (qemu-spapr-phb.md §2.1): 0x2000 + slot. */
+static const struct rtas_call calls[RTAS_TOKEN_SLOTS] = {
+	[0x14] = { "read-pci-config", 2, 2, sphb_rtas_read_pci_config },
+	[0x15] = { "write-pci-config", 3, 1, sphb_rtas_write_pci_config },
+	[0x16] = { "ibm,read-pci-config", 4, 2, sphb_rtas_ibm_read_pci_config },
+	[0x17] = { "ibm,write-pci-config", 5, 1, sphb_rtas_ibm_write_pci_config },
+};
+
+static const struct rtas_call *lookup(uint32_t token)
+{
+	uint32_t slot = token - RTAS_TOKEN_BASE; /* wraps below the base */
+
+	if (slot >= RTAS_TOKEN_SLOTS || !calls[slot].fn)
+		return NULL;
+	return &calls[slot];
+}
+
+SPHB_API int sphb_rtas_token(const char *name)
+{
+	if (!name)
+		return -EINVAL;
+	for (uint32_t i = 0; i < RTAS_TOKEN_SLOTS; i++)
+		if (calls[i].fn && !strcmp(calls[i].name, name))
+			return (int)(RTAS_TOKEN_BASE + i);
+	return -ENOENT;
+}
+
+SPHB_API const char *sphb_rtas_name(uint32_t token)
+{
+	const struct rtas_call *c = lookup(token);
+	return c ? c->name : NULL;
+}
+
+SPHB_API int sphb_rtas_counts(uint32_t token, uint32_t *nargs, uint32_t *nret)
+{
+	const struct rtas_call *c = lookup(token);
+
+	if (!c)
+		return -ENOENT;
+	if (nargs)
+		*nargs = c->nargs;
+	if (nret)
+		*nret = c->nret;
+	return 0;
+}
+
+SPHB_API int sphb_rtas_call(struct sphb_machine *m, uint64_t buf_gpa,
+			    struct sphb_rtas_result *res)
+{
+	uint8_t hdr[12];
+	uint8_t cells[4 * SPHB_RTAS_MAX_CELLS];
+	uint32_t args[SPHB_RTAS_MAX_CELLS];
+	struct sphb_rtas_ctx c;
+	const struct rtas_call *call;
+	uint64_t gpa, cells_gpa;
+	size_t ncells;
+	unsigned lo, hi;
+
+	if (!m)
+		return -EINVAL;
+	if (res && res->sz >= sizeof(*res)) {
+		res->token = res->nargs = res->nret = 0;
+		res->rets_written = 0;
+	}
+	/* A real-mode address: the top 4 bits are not decoded (ppc64_phys_to_real). */
+	gpa = buf_gpa & 0x0fffffffffffffffull;
+	if (m->ops.mem_read(m->opaque, gpa, hdr, sizeof(hdr))) {
+		sphb_log(m, SPHB_LOG_WARN, "rtas: argument buffer at 0x%llx is not readable",
+			 (unsigned long long)gpa);
+		return -EFAULT;
+	}
+	c.token = be32_load(hdr);
+	c.nargs = be32_load(hdr + 4);
+	c.nret = be32_load(hdr + 8);
+	if (res && res->sz >= sizeof(*res)) {
+		res->token = c.token;
+		res->nargs = c.nargs;
+		res->nret = c.nret;
+	}
+	if (c.nargs > SPHB_RTAS_MAX_CELLS || c.nret > SPHB_RTAS_MAX_CELLS ||
+	    c.nargs + c.nret > SPHB_RTAS_MAX_CELLS) {
+		sphb_log(m, SPHB_LOG_WARN,
+			 "rtas: token 0x%x: nargs %u + nret %u exceeds %u cells; buffer left untouched",
+			 c.token, c.nargs, c.nret, SPHB_RTAS_MAX_CELLS);
+		return -EINVAL;
+	}
+	ncells = c.nargs + c.nret;
+	cells_gpa = gpa + sizeof(hdr); /* gpa < 2^60: no overflow */
+	/* One read of the args and the current rets: outputs the call does not
+	 * produce are written back unchanged, so the store below is one piece. */
+	if (ncells && m->ops.mem_read(m->opaque, cells_gpa, cells, 4 * ncells)) {
+		sphb_log(m, SPHB_LOG_WARN,
+			 "rtas: token 0x%x: %zu argument cells at 0x%llx are not readable",
+			 c.token, ncells, (unsigned long long)cells_gpa);
+		return -EFAULT;
+	}
+	for (uint32_t i = 0; i < c.nargs; i++)
+		args[i] = be32_load(cells + 4 * i);
+	c.args = args;
+	c.written = 0;
+
+	call = lookup(c.token);
+	if (call)
+		call->fn(m, &c);
+	else
+		rtas_status(&c, RTAS_OUT_PARAM_ERROR);
+
+	if (c.written) {
+		lo = (unsigned)__builtin_ctzll(c.written);
+		hi = 63u - (unsigned)__builtin_clzll(c.written);
+		for (unsigned i = lo; i <= hi; i++)
+			if (c.written & (1ull << i))
+				be32_store(cells + 4 * (c.nargs + i), c.rets[i]);
+		if (m->ops.mem_write(m->opaque, cells_gpa + 4 * (c.nargs + lo),
+				     cells + 4 * (c.nargs + lo), 4 * (hi - lo + 1))) {
+			sphb_log(m, SPHB_LOG_WARN, "rtas: token 0x%x: outputs at 0x%llx are not writable",
+				 c.token, (unsigned long long)(cells_gpa + 4 * c.nargs));
+			return -EFAULT;
+		}
+	}
+	if (res && res->sz >= sizeof(*res))
+		res->rets_written = (uint32_t)c.written;
+	return call ? 0 : -ENOENT;
+}

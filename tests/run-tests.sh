@@ -1,0 +1,37 @@
+#!/bin/sh
+# Run every test of one or more build directories and print the summary line
+# "N passed, N failed, N skipped". Tests: compiled programs in DIR/tests/unit,
+# and the scripts in tests/cli and tests/conformance, which find the CLI and
+# the build through $SPHB and $SPHB_BUILD. Exit status 77 means skipped.
+set -u
+top=$(cd "$(dirname "$0")/.." && pwd)
+pass=0 fail=0 skip=0
+failed=
+run() {
+	label=$1; shift
+	log=$(mktemp)
+	"$@" >"$log" 2>&1
+	rc=$?
+	case $rc in
+	0) pass=$((pass + 1)); echo "PASS $label" ;;
+	77) skip=$((skip + 1)); echo "SKIP $label: $(tail -n 1 "$log")" ;;
+	*) fail=$((fail + 1)); failed="$failed $label"; echo "FAIL $label (exit $rc)"; sed 's/^/    /' "$log" | tail -n 40 ;;
+	esac
+	rm -f "$log"
+}
+for b in "$@"; do
+	build=$(cd "$b" && pwd)
+	tag=$(basename "$build")
+	export SPHB="$build/sphb" SPHB_BUILD="$build" SPHB_TOP="$top"
+	for t in "$build"/tests/unit/*; do
+		[ -x "$t" ] || continue
+		run "$tag/unit/$(basename "$t")" "$t"
+	done
+	for t in "$top"/tests/cli/*.sh "$top"/tests/conformance/*.sh; do
+		[ -f "$t" ] || continue
+		run "$tag/$(basename "$(dirname "$t")")/$(basename "$t" .sh)" sh "$t"
+	done
+done
+[ -n "$failed" ] && echo "failed:$failed"
+echo "$pass passed, $fail failed, $skip skipped"
+[ "$fail" -eq 0 ]

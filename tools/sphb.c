@@ -1,0 +1,445 @@
+/* sphb — command-line front end of libsphb (contract: docs/cli.md).
+ *   sphb run [-device SPEC]... [SCRIPT|-]
+ *   sphb dt  [-device SPEC]... -o FILE.dtb
+ *   sphb replay [-device SPEC]... TRACE...
+ * SPDX-License-Identifier: MIT */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sphb/sphb.h"
+
+#define GUEST_RAM_SIZE (1ull << 30)
+/* The RTAS argument buffer: above the first 16 MiB, which scripts own. */
+#define RTAS_BUF_GPA 0x3fff0000ull
+
+struct cli {
+	uint8_t *ram;
+	struct sphb_machine *m;
+	char last_error[512];
+	bool verbose;
+	const char *script;
+	unsigned line;
+};
+
+static int mem_read(void *opaque, uint64_t gpa, void *buf, size_t len)
+{
+	struct cli *c = opaque;
+	if (gpa > GUEST_RAM_SIZE || len > GUEST_RAM_SIZE - gpa)
+		return -EFAULT;
+	memcpy(buf, c->ram + gpa, len);
+	return 0;
+}
+
+static int mem_write(void *opaque, uint64_t gpa, const void *buf, size_t len)
+{
+	struct cli *c = opaque;
+	if (gpa > GUEST_RAM_SIZE || len > GUEST_RAM_SIZE - gpa)
+		return -EFAULT;
+	memcpy(c->ram + gpa, buf, len);
+	return 0;
+}
+
+static void log_cb(void *opaque, enum sphb_log_level lvl, const char *msg)
+{
+	struct cli *c = opaque;
+
+	if (lvl == SPHB_LOG_ERROR) {
+		snprintf(c->last_error, sizeof(c->last_error), "%s", msg);
+		return; /* reported by the caller, with context */
+	}
+	if (lvl == SPHB_LOG_WARN || c->verbose)
+		fprintf(stderr, "sphb: %s%s\n", lvl == SPHB_LOG_WARN ? "warning: " : "", msg);
+}
+
+static void usage(FILE *f)
+{
+	fputs("usage: sphb run [-device SPEC]... [SCRIPT|-]\n"
+	      "       sphb dt [-device SPEC]... -o FILE.dtb\n"
+	      "       sphb replay [-device SPEC]... TRACE...\n"
+	      "       sphb --help | --version\n"
+	      "\n"
+	      "SPEC is QEMU's -device syntax: spapr-pci-host-bridge,index=N[,id=ID][,...],\n"
+	      "sim-pci,bus=B,addr=SLOT[.FN][,...] or vfio-pci,host=DDDD:BB:DD.F,bus=B.\n"
+	      "A default PHB (index 0, bus pci.0) always exists. See docs/cli.md.\n", f);
+}
+
+/* ---- script execution ---- */
+
+static int script_error(struct cli *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int script_error(struct cli *c, const char *fmt, ...)
+{
+	va_list ap;
+
+	fflush(stdout);
+	fprintf(stderr, "sphb: %s:%u: ", c->script, c->line);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return 2;
+}
+
+/* decimal, 0x hex, or negative decimal (two's complement in `bits`) */
+static bool parse_num(const char *s, unsigned bits, uint64_t *out)
+{
+	bool neg = false;
+	uint64_t v = 0, max = bits == 64 ? UINT64_MAX : (1ull << bits) - 1;
+	unsigned base = 10, digits = 0;
+
+	if (*s == '-') {
+		neg = true;
+		s++;
+	} else if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+		base = 16;
+		s += 2;
+	}
+	for (; *s; s++, digits++) {
+		unsigned d;
+		if (*s >= '0' && *s <= '9')
+			d = (unsigned)(*s - '0');
+		else if (base == 16 && *s >= 'a' && *s <= 'f')
+			d = (unsigned)(*s - 'a' + 10);
+		else if (base == 16 && *s >= 'A' && *s <= 'F')
+			d = (unsigned)(*s - 'A' + 10);
+		else
+			return false;
+		if (v > (UINT64_MAX - d) / base)
+			return false;
+		v = v * base + d;
+	}
+	if (!digits)
+		return false;
+	if (neg) {
+		uint64_t lim = 1ull << (bits - 1); /* magnitude of the most negative value */
+		if (v > lim)
+			return false;
+		v = (0 - v) & max;
+	} else if (v > max) {
+		return false;
+	}
+	*out = v;
+	return true;
+}
+
+#define MAX_TOK 80
+
+static int do_rtas(struct cli *c, char **tok, int n)
+{
+	uint64_t v, token;
+	uint32_t nargs, nret, args[MAX_TOK];
+	uint32_t dnargs = 0, dnret = 0;
+	int nargv = 0, i, t;
+	bool have_nargs = false, have_nret = false;
+	const char *name;
+	char tokname[24];
+	struct sphb_rtas_result res;
+	int rc;
+
+	if (n < 2)
+		return script_error(c, "rtas: missing call name or token");
+	t = sphb_rtas_token(tok[1]);
+	if (t >= 0) {
+		token = (uint64_t)t;
+	} else if (!parse_num(tok[1], 32, &token) || tok[1][0] == '-') {
+		return script_error(c, "rtas: unknown RTAS call '%s'", tok[1]);
+	}
+	for (i = 2; i < n; i++) {
+		if (!strncmp(tok[i], "nargs=", 6) || !strncmp(tok[i], "nret=", 5)) {
+			bool isargs = tok[i][1] == 'a';
+			const char *val = tok[i] + (isargs ? 6 : 5);
+			if (!parse_num(val, 32, &v) || val[0] == '-' || v > 255)
+				return script_error(c, "rtas: %s: expected a count 0..255", tok[i]);
+			if (isargs) {
+				dnargs = (uint32_t)v;
+				have_nargs = true;
+			} else {
+				dnret = (uint32_t)v;
+				have_nret = true;
+			}
+			continue;
+		}
+		if (!parse_num(tok[i], 32, &v))
+			return script_error(c, "rtas: bad argument '%s' (a 32-bit number)", tok[i]);
+		args[nargv++] = (uint32_t)v;
+	}
+	nargs = have_nargs ? dnargs : (uint32_t)nargv;
+	if (have_nret) {
+		nret = dnret;
+	} else if (sphb_rtas_counts((uint32_t)token, NULL, &nret)) {
+		nret = 1;
+	}
+	{
+		uint8_t *p = c->ram + RTAS_BUF_GPA;
+		uint32_t words[3 + MAX_TOK];
+		words[0] = (uint32_t)token;
+		words[1] = nargs;
+		words[2] = nret;
+		for (i = 0; i < nargv; i++)
+			words[3 + i] = args[i];
+		for (i = 0; i < 3 + nargv; i++) {
+			p[4 * i] = (uint8_t)(words[i] >> 24);
+			p[4 * i + 1] = (uint8_t)(words[i] >> 16);
+			p[4 * i + 2] = (uint8_t)(words[i] >> 8);
+			p[4 * i + 3] = (uint8_t)words[i];
+		}
+	}
+	memset(&res, 0, sizeof(res));
+	res.sz = sizeof(res);
+	rc = sphb_rtas_call(c->m, RTAS_BUF_GPA, &res);
+	if (rc && rc != -ENOENT)
+		res.rets_written = 0; /* the call did not run */
+	name = sphb_rtas_name((uint32_t)token);
+	if (!name) {
+		snprintf(tokname, sizeof(tokname), "0x%x", (unsigned)token);
+		name = tokname;
+	}
+	printf("rtas %s ->", name);
+	for (uint32_t r = 0; r < nret; r++) {
+		const uint8_t *p = c->ram + RTAS_BUF_GPA + 12 + 4 * (nargs + r);
+		uint32_t w = (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+		if (r >= 32 || !(res.rets_written & (1u << r)))
+			printf(" -");
+		else if (r == 0)
+			printf(" %d", (int32_t)w);
+		else
+			printf(" 0x%08x", w);
+	}
+	putchar('\n');
+	return 0;
+}
+
+static int guest_range(struct cli *c, const char *what, uint64_t addr, uint64_t len)
+{
+	if (addr > GUEST_RAM_SIZE || len > GUEST_RAM_SIZE - addr)
+		return script_error(c, "%s: 0x%llx+%llu is outside guest RAM (1 GiB at 0)", what,
+				    (unsigned long long)addr, (unsigned long long)len);
+	return 0;
+}
+
+static int do_mem(struct cli *c, char **tok, int n)
+{
+	uint64_t addr, v;
+
+	if (n < 3)
+		return script_error(c, "mem: expected 'mem read ADDR N' or 'mem write[64] ADDR WORD...'");
+	if (!parse_num(tok[2], 64, &addr) || tok[2][0] == '-')
+		return script_error(c, "mem: bad address '%s'", tok[2]);
+	if (!strcmp(tok[1], "read")) {
+		uint64_t count;
+		if (n != 4 || !parse_num(tok[3], 32, &count) || tok[3][0] == '-' || count > 4096)
+			return script_error(c, "mem read: expected 'mem read ADDR N' with N in 0..4096");
+		if (guest_range(c, "mem read", addr, count * 4))
+			return 2;
+		printf("mem 0x%llx ->", (unsigned long long)addr);
+		for (uint64_t i = 0; i < count; i++) {
+			const uint8_t *p = c->ram + addr + 4 * i;
+			printf(" 0x%08x", (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+			       (uint32_t)p[2] << 8 | p[3]);
+		}
+		putchar('\n');
+		return 0;
+	}
+	if (!strcmp(tok[1], "write") || !strcmp(tok[1], "write64")) {
+		unsigned w = tok[1][5] ? 8 : 4;
+		if (guest_range(c, tok[1], addr, (uint64_t)(n - 3) * w))
+			return 2;
+		for (int i = 3; i < n; i++) {
+			if (!parse_num(tok[i], w * 8, &v))
+				return script_error(c, "mem %s: bad value '%s'", tok[1], tok[i]);
+			for (unsigned b = 0; b < w; b++)
+				c->ram[addr + (uint64_t)(i - 3) * w + b] = (uint8_t)(v >> (8 * (w - 1 - b)));
+		}
+		return 0;
+	}
+	return script_error(c, "mem: unknown operation '%s' (read, write, write64)", tok[1]);
+}
+
+static int do_mmio(struct cli *c, char **tok, int n)
+{
+	uint64_t bar, off, size, val = 0;
+	bool rd;
+	int rc;
+
+	if (n < 2 || (strcmp(tok[1], "read") && strcmp(tok[1], "write")))
+		return script_error(c, "mmio: expected 'mmio read DEV BAR OFFSET SIZE' or 'mmio write DEV BAR OFFSET SIZE VALUE'");
+	rd = !strcmp(tok[1], "read");
+	if (n != (rd ? 6 : 7))
+		return script_error(c, "mmio %s: expected %d operands", tok[1], rd ? 4 : 5);
+	if (!parse_num(tok[3], 32, &bar) || bar > 6)
+		return script_error(c, "mmio: bad BAR '%s' (0..5, 6 = ROM)", tok[3]);
+	if (!parse_num(tok[4], 64, &off) || tok[4][0] == '-')
+		return script_error(c, "mmio: bad offset '%s'", tok[4]);
+	if (!parse_num(tok[5], 32, &size) || (size != 1 && size != 2 && size != 4 && size != 8))
+		return script_error(c, "mmio: bad size '%s' (1, 2, 4 or 8)", tok[5]);
+	if (!rd && !parse_num(tok[6], (unsigned)size * 8, &val))
+		return script_error(c, "mmio write: bad value '%s' for %u bytes", tok[6], (unsigned)size);
+	if (rd)
+		rc = sphb_mmio_read(c->m, tok[2], (unsigned)bar, off, (unsigned)size, &val);
+	else
+		rc = sphb_mmio_write(c->m, tok[2], (unsigned)bar, off, (unsigned)size, val);
+	if (rc == -ENOENT)
+		return script_error(c, "mmio: unknown device '%s' (a sim-pci id)", tok[2]);
+	if (rc == -EINVAL)
+		return script_error(c, "mmio: offset 0x%llx is not aligned to size %u",
+				    (unsigned long long)off, (unsigned)size);
+	if (rc)
+		return script_error(c, "mmio: failed: %s", strerror(-rc));
+	if (rd)
+		printf("mmio %s -> 0x%0*llx\n", tok[2], (int)size * 2, (unsigned long long)val);
+	return 0;
+}
+
+static int run_statement(struct cli *c, char *line)
+{
+	char *tok[MAX_TOK + 8];
+	int n = 0;
+	char *hash = strchr(line, '#'), *save = NULL, *t;
+
+	if (hash)
+		*hash = '\0';
+	for (t = strtok_r(line, " \t\r\n", &save); t; t = strtok_r(NULL, " \t\r\n", &save)) {
+		if (n == (int)(sizeof(tok) / sizeof(tok[0])))
+			return script_error(c, "too many words on one line (at most %zu)",
+					    sizeof(tok) / sizeof(tok[0]));
+		tok[n++] = t;
+	}
+	if (n == 0)
+		return 0;
+	if (!strcmp(tok[0], "rtas")) {
+		if (n > MAX_TOK)
+			return script_error(c, "rtas: too many arguments (at most %d)", MAX_TOK - 2);
+		return do_rtas(c, tok, n);
+	}
+	if (!strcmp(tok[0], "mem"))
+		return do_mem(c, tok, n);
+	if (!strcmp(tok[0], "mmio"))
+		return do_mmio(c, tok, n);
+	if (!strcmp(tok[0], "hcall") || !strcmp(tok[0], "dma") || !strcmp(tok[0], "host") ||
+	    !strcmp(tok[0], "guest"))
+		return script_error(c, "%s: not supported yet", tok[0]);
+	return script_error(c, "unknown statement '%s'", tok[0]);
+}
+
+static int run_script(struct cli *c, const char *path)
+{
+	FILE *f = strcmp(path, "-") ? fopen(path, "r") : stdin;
+	char *line = NULL;
+	size_t cap = 0;
+	int rc = 0;
+
+	if (!f) {
+		fprintf(stderr, "sphb: %s: %s\n", path, strerror(errno));
+		return 2;
+	}
+	c->script = path;
+	c->line = 0;
+	while (getline(&line, &cap, f) >= 0) {
+		c->line++;
+		rc = run_statement(c, line);
+		if (rc)
+			break;
+	}
+	free(line);
+	if (f != stdin)
+		fclose(f);
+	fflush(stdout);
+	return rc;
+}
+
+/* ---- main ---- */
+
+int main(int argc, char **argv)
+{
+	struct cli c;
+	struct sphb_host_ops ops;
+	const char *cmd, *out = NULL;
+	const char *rest[64];
+	int nrest = 0, i, rc;
+
+	memset(&c, 0, sizeof(c));
+	if (argc < 2) {
+		usage(stderr);
+		return 2;
+	}
+	cmd = argv[1];
+	if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h")) {
+		usage(stdout);
+		return 0;
+	}
+	if (!strcmp(cmd, "--version")) {
+		printf("sphb %s\n", sphb_version());
+		return 0;
+	}
+	if (strcmp(cmd, "run") && strcmp(cmd, "dt") && strcmp(cmd, "replay")) {
+		fprintf(stderr, "sphb: unknown command '%s' (run, dt, replay)\n", cmd);
+		return 2;
+	}
+	c.ram = calloc(1, GUEST_RAM_SIZE);
+	memset(&ops, 0, sizeof(ops));
+	ops.sz = sizeof(ops);
+	ops.mem_read = mem_read;
+	ops.mem_write = mem_write;
+	ops.log = log_cb;
+	if (!c.ram || sphb_machine_new_default(&ops, &c, &c.m)) {
+		fprintf(stderr, "sphb: cannot create the machine: out of memory\n");
+		return 1;
+	}
+	for (i = 2; i < argc; i++) {
+		const char *a = argv[i];
+		if (!strcmp(a, "-device") || !strcmp(a, "--device")) {
+			if (i + 1 >= argc) {
+				fprintf(stderr, "sphb: -device: missing SPEC\n");
+				rc = 2;
+				goto done;
+			}
+			c.last_error[0] = '\0';
+			if (sphb_machine_add(c.m, argv[++i])) {
+				fprintf(stderr, "sphb: -device %s\n",
+					c.last_error[0] ? c.last_error : argv[i]);
+				rc = 2;
+				goto done;
+			}
+		} else if (!strcmp(a, "-o") && !strcmp(cmd, "dt")) {
+			if (i + 1 >= argc) {
+				fprintf(stderr, "sphb: -o: missing FILE\n");
+				rc = 2;
+				goto done;
+			}
+			out = argv[++i];
+		} else if (!strcmp(a, "-v")) {
+			c.verbose = true;
+		} else if (a[0] == '-' && a[1]) {
+			fprintf(stderr, "sphb: %s: unknown option '%s'\n", cmd, a);
+			rc = 2;
+			goto done;
+		} else if (nrest < (int)(sizeof(rest) / sizeof(rest[0]))) {
+			rest[nrest++] = a;
+		} else {
+			fprintf(stderr, "sphb: %s: too many arguments\n", cmd);
+			rc = 2;
+			goto done;
+		}
+	}
+	(void)out;
+	if (!strcmp(cmd, "run")) {
+		if (nrest > 1) {
+			fprintf(stderr, "sphb: run: one SCRIPT at most (got '%s' and '%s')\n",
+				rest[0], rest[1]);
+			rc = 2;
+			goto done;
+		}
+		rc = run_script(&c, nrest ? rest[0] : "-");
+	} else {
+		fprintf(stderr, "sphb: %s: not supported yet\n", cmd);
+		rc = 2;
+	}
+done:
+	sphb_machine_free(c.m);
+	free(c.ram);
+	return rc;
+}
