@@ -90,8 +90,10 @@ deps-demo:
 deps-check:
 	@scripts/deps.sh $(CHECK_PKGS)
 
+DEMO_DEVICES := -device sim-pci,bus=pci.0,addr=2,id=nic,vendor=0x8086,device=0x100e,class=0x020000,rev=3,bar0=mem32:0x20000,bar1=io:0x40,msi=1,msix=4
+
 demo: deps-demo all
-	$(O)/sphb run examples/demo.sphb
+	$(O)/sphb run $(DEMO_DEVICES) examples/demo.sphb
 
 # Every test, in a normal build and again under ASan+UBSan.
 check: deps-check
