@@ -514,7 +514,44 @@ int sphb_sim_dev_add(struct sphb_machine *m, struct sphb_opts *o)
 	phb->ndevs++;
 	d->next_in_machine = m->devices;
 	m->devices = d;
+	rc = sphb_eeh_dev_attach(d);
+	if (rc) {
+		sphb_dev_unlink(d);
+		sphb_dev_free(d);
+		return rc;
+	}
 	return 0;
+}
+
+/* Take a device off its bus and out of the machine (no EEH bookkeeping). */
+void sphb_dev_unlink(struct sphb_dev *d)
+{
+	struct sphb_machine *m = d->phb->m;
+	struct sphb_dev **pp;
+
+	d->phb->devs[d->devfn] = NULL;
+	d->phb->ndevs--;
+	for (pp = &m->devices; *pp; pp = &(*pp)->next_in_machine) {
+		if (*pp == d) {
+			*pp = d->next_in_machine;
+			break;
+		}
+	}
+}
+
+/* QEMU's pre-reset for pass-through devices: MSI-X Enable cleared and the
+ * emulated MSI-X state reset, so the guest re-programs it after recovery. */
+void sphb_dev_msix_prereset(struct sphb_dev *d)
+{
+	struct sphb_bar *b;
+
+	if (!d->msix_vectors)
+		return;
+	d->cfg[d->msix_cap + 3] &= 0x3f; /* Enable and Function Mask */
+	b = &d->bar[d->msix_bar];
+	if (b->mem)
+		memset(b->mem + d->msix_table_off, 0, (size_t)d->msix_vectors * 16);
+	msix_table_init(d);
 }
 
 void sphb_dev_free(struct sphb_dev *d)
@@ -615,7 +652,10 @@ SPHB_API int sphb_mmio_read(struct sphb_machine *m, const char *dev_id,
 	if (!val)
 		return -EINVAL;
 	b = &d->bar[bar];
-	if (!bar_decodes(d, bar) || offset >= b->size || b->size - offset < size) {
+	if (!bar_decodes(d, bar) && b->kind != BAR_NONE)
+		sphb_eeh_dev_error(d); /* a master abort freezes an EEH-capable PE */
+	if (!bar_decodes(d, bar) || offset >= b->size || b->size - offset < size ||
+	    sphb_dev_mmio_stopped(d)) {
 		*val = size == 8 ? UINT64_MAX : (1ull << (8 * size)) - 1;
 		return 0;
 	}
@@ -643,7 +683,8 @@ SPHB_API int sphb_mmio_write(struct sphb_machine *m, const char *dev_id,
 		return rc;
 	b = &d->bar[bar];
 	if (!bar_decodes(d, bar) || offset >= b->size || b->size - offset < size ||
-	    offset >= backing_size(b) || bar == 6 /* ROM is read-only */)
+	    offset >= backing_size(b) || bar == 6 /* ROM is read-only */ ||
+	    sphb_dev_mmio_stopped(d))
 		return 0;
 	if (d->msix_vectors && bar == d->msix_bar && offset >= d->msix_pba_off &&
 	    offset < d->msix_pba_off + (d->msix_vectors + 63) / 64 * 8)

@@ -82,7 +82,16 @@ struct sphb_dev {
 	uint16_t aer_cap;
 	unsigned msi_vectors, msix_vectors, msix_bar;
 	uint32_t msix_table_off, msix_pba_off;
+	uint32_t host_saved[16];	/* header saved by the (simulated) host */
 	struct sphb_dev *next_in_machine;
+};
+
+/* A guest-visible PE (DESIGN.md §6). In pe-mode=shared the PHB has one,
+ * covering every pass-through device; in per-group one per IOMMU group. */
+struct sphb_pe {
+	int group;		/* host IOMMU group (shared: the single group, or -1) */
+	uint32_t addr;		/* PE configuration address */
+	bool permanent;		/* slot-error-detail function 2 (PAPR 5P) */
 };
 
 struct sphb_phb {
@@ -100,6 +109,9 @@ struct sphb_phb {
 	uint64_t io_win_addr, mem_win_addr, mem64_win_addr;
 	struct sphb_dev *devs[256]; /* root bus, by devfn */
 	unsigned ndevs;
+	struct sphb_pe shared_pe;	/* pe-mode=shared */
+	struct sphb_pe *pes;		/* pe-mode=per-group, sorted by group */
+	unsigned npes;
 };
 
 struct sphb_machine {
@@ -107,6 +119,12 @@ struct sphb_machine {
 	void *opaque;
 	struct sphb_phb *phbs[SPHB_MAX_PHBS]; /* by index, hence by BUID */
 	struct sphb_dev *devices;	      /* every device, newest first */
+	uint64_t now_ms;		      /* virtual time */
+	struct sphb_sim_group *groups;	      /* simulated host: IOMMU groups */
+	unsigned ngroups;
+	/* ibm,open-errinjct session */
+	bool errinjct_open;
+	uint32_t errinjct_token;
 };
 
 /* ---- log.c ---- */
@@ -163,12 +181,35 @@ static inline struct sphb_dev *sphb_phb_dev(const struct sphb_phb *phb,
 int sphb_sim_dev_add(struct sphb_machine *m, struct sphb_opts *o);
 void sphb_dev_free(struct sphb_dev *d);
 void sphb_dev_reset(struct sphb_dev *d);
+void sphb_dev_unlink(struct sphb_dev *d);
 struct sphb_dev *sphb_dev_by_id(const struct sphb_machine *m, const char *id);
 uint32_t sphb_cfg_read(struct sphb_dev *d, uint32_t off, unsigned size);
 void sphb_cfg_write(struct sphb_dev *d, uint32_t off, unsigned size,
 		    uint32_t val);
 int sphb_dev_place(struct sphb_machine *m, struct sphb_opts *o,
 		   const char *type, struct sphb_phb **phb, uint8_t *devfn);
+
+/* ---- eeh.c: PE model ---- */
+int sphb_eeh_dev_attach(struct sphb_dev *d);
+void sphb_eeh_dev_detach(struct sphb_dev *d);
+/* shared mode: the single IOMMU group of the PHB's pass-through devices,
+ * or -1 when EEH is unavailable (0 or >= 2 groups). */
+int sphb_eeh_shared_group(const struct sphb_phb *phb);
+/* per-group mode: the PE whose address is cfg (register bits ignored) or
+ * that contains the device at cfg; NULL if none. */
+struct sphb_pe *sphb_eeh_pe_lookup(struct sphb_phb *phb, uint32_t cfg);
+struct sphb_pe *sphb_eeh_pe_of_dev(const struct sphb_dev *d);
+unsigned sphb_eeh_pe_nfuncs(const struct sphb_phb *phb, int group);
+bool sphb_dev_mmio_stopped(const struct sphb_dev *d);
+bool sphb_dev_dma_stopped(const struct sphb_dev *d);
+/* A load the device cannot decode on an EEH-capable device: freeze its PE. */
+void sphb_eeh_dev_error(struct sphb_dev *d);
+/* Guest-visible PE state (0, 1, 2, 4, 5) and info; <0 errno from the host. */
+int sphb_eeh_pe_state(struct sphb_phb *phb, struct sphb_pe *pe, uint32_t *info);
+void sphb_eeh_phb_reset(struct sphb_phb *phb);
+int sphb_eeh_op(struct sphb_phb *phb, struct sphb_pe *pe, int op, const void *err);
+void sphb_eeh_msix_prereset(struct sphb_phb *phb, int group);
+void sphb_dev_msix_prereset(struct sphb_dev *d);
 
 /* ---- rtas.c ---- */
 struct sphb_rtas_ctx {
@@ -206,6 +247,14 @@ static inline uint64_t rtas_buid(const struct sphb_rtas_ctx *c)
 #define RTAS_OUT_NOT_SUPPORTED (-3)
 
 typedef void sphb_rtas_fn(struct sphb_machine *m, struct sphb_rtas_ctx *c);
+
+/* ---- rtas_eeh.c, rtas_errinjct.c ---- */
+sphb_rtas_fn sphb_rtas_set_eeh_option, sphb_rtas_get_config_addr_info2,
+	sphb_rtas_read_slot_reset_state2, sphb_rtas_set_slot_reset,
+	sphb_rtas_configure_pe, sphb_rtas_slot_error_detail;
+
+int32_t sphb_eeh_error_detail(struct sphb_machine *m, struct sphb_phb *phb,
+			      struct sphb_pe *pe, struct sphb_rtas_ctx *c);
 
 /* ---- rtas_pci.c ---- */
 sphb_rtas_fn sphb_rtas_ibm_read_pci_config, sphb_rtas_ibm_write_pci_config,

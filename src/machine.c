@@ -59,6 +59,7 @@ SPHB_API void sphb_machine_free(struct sphb_machine *m)
 	}
 	for (unsigned i = 0; i < SPHB_MAX_PHBS; i++)
 		sphb_phb_free(m->phbs[i]);
+	free(m->groups);
 	free(m);
 }
 
@@ -93,6 +94,21 @@ SPHB_API int sphb_machine_add(struct sphb_machine *m, const char *spec)
 out:
 	free(o);
 	return rc;
+}
+
+SPHB_API int sphb_machine_del(struct sphb_machine *m, const char *id)
+{
+	struct sphb_dev *d;
+
+	if (!m || !id)
+		return -EINVAL;
+	d = sphb_dev_by_id(m, id);
+	if (!d)
+		return -ENOENT;
+	sphb_dev_unlink(d);
+	sphb_eeh_dev_detach(d);
+	sphb_dev_free(d);
+	return 0;
 }
 
 SPHB_API int sphb_machine_reset(struct sphb_machine *m)

@@ -151,6 +151,8 @@ int sphb_phb_add(struct sphb_machine *m, struct sphb_opts *o)
 		goto fail;
 	}
 	snprintf(p->bus_name, sizeof(p->bus_name), "%s.0", p->id);
+	p->shared_pe.group = -1;
+	p->shared_pe.addr = 1; /* QEMU: (bus << 16) | 1 on the root bus */
 	p->buid = SPHB_BUID_BASE + p->index;
 	p->io_win_addr = SPHB_PCI_BASE + p->index * SPHB_PIO_WIN_SIZE;
 	p->mem_win_addr = SPHB_PCI_BASE + (p->index + 1) * SPHB_MEM32_WIN_SIZE;
@@ -167,12 +169,14 @@ fail:
 
 void sphb_phb_free(struct sphb_phb *phb)
 {
+	if (phb)
+		free(phb->pes);
 	free(phb);
 }
 
 void sphb_phb_reset(struct sphb_phb *phb)
 {
-	(void)phb; /* no PHB-level state yet beyond the devices' */
+	sphb_eeh_phb_reset(phb); /* qemu-spapr-phb.md §5.4 step 3 */
 }
 
 struct sphb_phb *sphb_phb_by_bus_name(const struct sphb_machine *m,

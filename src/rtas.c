@@ -20,6 +20,12 @@ static const struct rtas_call calls[RTAS_TOKEN_SLOTS] = {
 	[0x15] = { "write-pci-config", 3, 1, sphb_rtas_write_pci_config },
 	[0x16] = { "ibm,read-pci-config", 4, 2, sphb_rtas_ibm_read_pci_config },
 	[0x17] = { "ibm,write-pci-config", 5, 1, sphb_rtas_ibm_write_pci_config },
+	[0x20] = { "ibm,set-eeh-option", 4, 1, sphb_rtas_set_eeh_option },
+	[0x21] = { "ibm,get-config-addr-info2", 4, 2, sphb_rtas_get_config_addr_info2 },
+	[0x22] = { "ibm,read-slot-reset-state2", 3, 4, sphb_rtas_read_slot_reset_state2 },
+	[0x23] = { "ibm,set-slot-reset", 4, 1, sphb_rtas_set_slot_reset },
+	[0x24] = { "ibm,configure-pe", 3, 1, sphb_rtas_configure_pe },
+	[0x25] = { "ibm,slot-error-detail", 8, 1, sphb_rtas_slot_error_detail },
 };
 
 static const struct rtas_call *lookup(uint32_t token)

@@ -45,7 +45,13 @@ static void cfg_read(struct sphb_machine *m, struct sphb_rtas_ctx *c,
 		return;
 	}
 	rtas_status(c, RTAS_OUT_SUCCESS);
-	rtas_ret(c, 1, ext_clamped(d, off) ? 0xffffffffu : sphb_cfg_read(d, off, size));
+	/* a stopped PE answers config loads with all-ones (papr-spec.md C.4) */
+	if (ext_clamped(d, off))
+		rtas_ret(c, 1, 0xffffffffu); /* QEMU: whatever the size */
+	else if (sphb_dev_mmio_stopped(d))
+		rtas_ret(c, 1, 0xffffffffu >> (32 - 8 * size));
+	else
+		rtas_ret(c, 1, sphb_cfg_read(d, off, size));
 }
 
 static void cfg_write(struct sphb_machine *m, struct sphb_rtas_ctx *c,
@@ -58,7 +64,7 @@ static void cfg_write(struct sphb_machine *m, struct sphb_rtas_ctx *c,
 		rtas_status(c, RTAS_OUT_HW_ERROR);
 		return;
 	}
-	if (!ext_clamped(d, off))
+	if (!ext_clamped(d, off) && !sphb_dev_mmio_stopped(d))
 		sphb_cfg_write(d, off, size, val);
 	rtas_status(c, RTAS_OUT_SUCCESS);
 }

@@ -294,6 +294,48 @@ static int do_mmio(struct cli *c, char **tok, int n)
 	return 0;
 }
 
+static int dev_error(struct cli *c, const char *what, const char *dev, int rc)
+{
+	if (rc == -ENOENT)
+		return script_error(c, "%s: unknown device '%s'", what, dev);
+	if (rc == -ENODEV)
+		return script_error(c, "%s: device '%s' is emulated (no iommu-group), it has no PE", what, dev);
+	return script_error(c, "%s: failed: %s", what, strerror(-rc));
+}
+
+static int do_host(struct cli *c, char **tok, int n)
+{
+	int rc;
+
+	if (n >= 3 && !strcmp(tok[1], "freeze") && n == 3) {
+		uint32_t pe;
+		rc = sphb_host_freeze(c->m, tok[2], &pe);
+		if (rc)
+			return dev_error(c, "host freeze", tok[2], rc);
+		printf("host freeze %s -> PE 0x%08x\n", tok[2], pe);
+		return 0;
+	}
+	if (n >= 3 && !strcmp(tok[1], "state") && n == 3) {
+		const char *name = NULL;
+		rc = sphb_host_state(c->m, tok[2], &name);
+		if (rc)
+			return dev_error(c, "host state", tok[2], rc);
+		printf("host state %s -> %s\n", tok[2], name);
+		return 0;
+	}
+	if (n >= 3 && !strcmp(tok[1], "busy")) {
+		uint64_t ms;
+		if (n != 4 || !parse_num(tok[3], 32, &ms) || tok[3][0] == '-')
+			return script_error(c, "host busy: expected 'host busy DEV MS'");
+		rc = sphb_host_busy(c->m, tok[2], (uint32_t)ms);
+		if (rc)
+			return dev_error(c, "host busy", tok[2], rc);
+		printf("host busy %s -> %llu ms\n", tok[2], (unsigned long long)ms);
+		return 0;
+	}
+	return script_error(c, "host: expected 'host freeze DEV', 'host state DEV' or 'host busy DEV MS'");
+}
+
 static int run_statement(struct cli *c, char *line)
 {
 	char *tok[MAX_TOK + 8];
@@ -319,8 +361,9 @@ static int run_statement(struct cli *c, char *line)
 		return do_mem(c, tok, n);
 	if (!strcmp(tok[0], "mmio"))
 		return do_mmio(c, tok, n);
-	if (!strcmp(tok[0], "hcall") || !strcmp(tok[0], "dma") || !strcmp(tok[0], "host") ||
-	    !strcmp(tok[0], "guest"))
+	if (!strcmp(tok[0], "host"))
+		return do_host(c, tok, n);
+	if (!strcmp(tok[0], "hcall") || !strcmp(tok[0], "dma") || !strcmp(tok[0], "guest"))
 		return script_error(c, "%s: not supported yet", tok[0]);
 	return script_error(c, "unknown statement '%s'", tok[0]);
 }

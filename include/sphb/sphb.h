@@ -82,7 +82,11 @@ SPHB_API void sphb_machine_free(struct sphb_machine *m);
  */
 SPHB_API int sphb_machine_add(struct sphb_machine *m, const char *spec);
 
-/* Machine reset: every PHB and device returns to its power-on state. */
+/* Hot-unplug the device whose id is `id`. -ENOENT if none. */
+SPHB_API int sphb_machine_del(struct sphb_machine *m, const char *id);
+
+/* Machine reset: every PHB and device returns to its power-on state, and
+ * every PHB's PEs are re-enabled (thawed) as after a partition reboot. */
 SPHB_API int sphb_machine_reset(struct sphb_machine *m);
 
 /* BUID of the PHB whose id (or bus name "ID.0") is `id`. -ENOENT if none. */
@@ -140,6 +144,29 @@ SPHB_API int sphb_mmio_read(struct sphb_machine *m, const char *dev_id,
 SPHB_API int sphb_mmio_write(struct sphb_machine *m, const char *dev_id,
 			     unsigned bar, uint64_t offset, unsigned size,
 			     uint64_t val);
+
+/* BUID and config address (register bits 0) of device `dev_id`. */
+SPHB_API int sphb_dev_config_addr(const struct sphb_machine *m, const char *dev_id,
+				  uint64_t *buid, uint32_t *cfg);
+
+/* ---- the simulated host and virtual time ------------------------------ */
+/*
+ * For devices with iommu-group=N (simulated pass-through). -ENOENT: no such
+ * device; -ENODEV: an emulated device (never EEH-capable).
+ * sphb_host_freeze: the hardware detects an error and freezes the device's
+ *   PE (MMIO and DMA stopped); *pe_cfg receives the PE config address.
+ * sphb_host_busy: the host is recovering above the PE for `ms` of virtual
+ *   time; meanwhile the PE reads as state 5 (temporarily unavailable).
+ * sphb_host_state: the host's view: "normal", "reset", "stopped",
+ *   "stopped-dma", "unavailable" or "permanent".
+ */
+SPHB_API int sphb_host_freeze(struct sphb_machine *m, const char *dev_id, uint32_t *pe_cfg);
+SPHB_API int sphb_host_busy(struct sphb_machine *m, const char *dev_id, uint32_t ms);
+SPHB_API int sphb_host_state(struct sphb_machine *m, const char *dev_id, const char **name);
+
+/* Virtual time in milliseconds; host resets and guest waits advance it. */
+SPHB_API uint64_t sphb_clock_ms(const struct sphb_machine *m);
+SPHB_API int sphb_clock_advance(struct sphb_machine *m, uint64_t ms);
 
 #ifdef __cplusplus
 }

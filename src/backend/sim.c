@@ -1,0 +1,167 @@
+/* The simulated host: a model of the Linux host kernel's VFIO EEH handling
+ * (linux-eeh.md A.5) over simulated IOMMU groups. Time is virtual: a reset
+ * completes its hold/settle time before it returns, as the kernel's does,
+ * by advancing the machine's clock instead of sleeping.
+ * SPDX-License-Identifier: MIT */
+#include <stdlib.h>
+#include <string.h>
+
+#include "../internal.h"
+#include "backend.h"
+
+/* Kernel timings: EEH_PE_RST_HOLD_TIME and EEH_PE_RST_SETTLE_TIME. */
+#define HOST_RESET_HOLD_MS 250u
+#define HOST_RESET_SETTLE_MS 1800u
+
+struct sphb_sim_group *sphb_sim_group(struct sphb_machine *m, int group, bool create)
+{
+	struct sphb_sim_group *g;
+
+	for (unsigned i = 0; i < m->ngroups; i++)
+		if (m->groups[i].group == group)
+			return &m->groups[i];
+	if (!create)
+		return NULL;
+	g = realloc(m->groups, (m->ngroups + 1) * sizeof(*g));
+	if (!g)
+		return NULL;
+	m->groups = g;
+	g = &m->groups[m->ngroups++];
+	memset(g, 0, sizeof(*g));
+	g->group = group;
+	return g;
+}
+
+void sphb_sim_group_put(struct sphb_machine *m, int group)
+{
+	struct sphb_sim_group *g = sphb_sim_group(m, group, false);
+
+	if (g && g->ndevs)
+		g->ndevs--;
+}
+
+void sphb_sim_freeze(struct sphb_machine *m, struct sphb_sim_group *g)
+{
+	g->mmio_stopped = g->dma_stopped = true;
+	g->freezes++;
+	g->err_time_ms = m->now_ms;
+}
+
+/* eeh_pe_get_state(): the host's view mapped to 0/1/2/4/5. */
+static int host_state(const struct sphb_machine *m, const struct sphb_sim_group *g)
+{
+	if (m->now_ms < g->busy_until_ms)
+		return SPHB_PE_STATE_UNAVAIL; /* the host is recovering above the PE */
+	if (g->reset_active)
+		return SPHB_PE_STATE_RESET;
+	if (!g->mmio_stopped && !g->dma_stopped)
+		return SPHB_PE_STATE_NORMAL;
+	if (g->mmio_stopped && g->dma_stopped)
+		return SPHB_PE_STATE_STOPPED;
+	if (!g->mmio_stopped)
+		return SPHB_PE_STATE_STOPPED_DMA;
+	return SPHB_PE_STATE_UNAVAIL; /* DMA enabled only: the kernel maps it to 5 */
+}
+
+/* Reset assertion: the host keeps the functions' BARs (eeh_save_bars) and the
+ * functions return to power-on state. Deactivation: the host restores them
+ * and re-enables decoding (eeh_pe_reenable_devices). */
+static void reset_group_devices(struct sphb_machine *m, int group, bool deactivate)
+{
+	static const uint32_t restored[] = { 0x10, 0x14, 0x18, 0x1c, 0x20, 0x24, 0x30, 0x3c };
+
+	for (struct sphb_dev *d = m->devices; d; d = d->next_in_machine) {
+		if (d->iommu_group != group)
+			continue;
+		if (!deactivate) {
+			for (unsigned i = 0; i < 16; i++)
+				d->host_saved[i] = sphb_cfg_read(d, 4 * i, 4);
+			sphb_dev_reset(d);
+			continue;
+		}
+		for (unsigned i = 0; i < ARRAY_SIZE(restored); i++)
+			sphb_cfg_write(d, restored[i], 4, d->host_saved[restored[i] / 4]);
+		sphb_cfg_write(d, 0x0c, 1, d->host_saved[3] & 0xff);
+		sphb_cfg_write(d, PCI_COMMAND, 2, d->host_saved[1] & 0x0507);
+	}
+}
+
+static int group_op(struct sphb_machine *m, struct sphb_sim_group *g,
+		    enum sphb_pe_op op, const struct sphb_pe_err *err)
+{
+	switch (op) {
+	case SPHB_PE_DISABLE:
+		return 0; /* the kernel never reaches the platform */
+	case SPHB_PE_ENABLE:
+		/* eeh_pe_change_owner(): a frozen PE is thawed */
+		if (m->now_ms >= g->busy_until_ms && !g->reset_active)
+			g->mmio_stopped = g->dma_stopped = false;
+		return 0;
+	case SPHB_PE_UNFREEZE_IO:
+		if (g->reset_active || m->now_ms < g->busy_until_ms)
+			return 0; /* reported as active: nothing to do */
+		g->mmio_stopped = false;
+		return 0;
+	case SPHB_PE_UNFREEZE_DMA:
+		if (g->reset_active || m->now_ms < g->busy_until_ms)
+			return 0;
+		g->dma_stopped = false;
+		return 0;
+	case SPHB_PE_GET_STATE:
+		return host_state(m, g);
+	case SPHB_PE_RESET_HOT:
+	case SPHB_PE_RESET_FUNDAMENTAL:
+		/* freeze first, block config, assert the reset and hold it */
+		g->mmio_stopped = g->dma_stopped = true;
+		if (!g->reset_active)
+			reset_group_devices(m, g->group, false);
+		g->reset_active = true;
+		m->now_ms += HOST_RESET_HOLD_MS;
+		return 0;
+	case SPHB_PE_RESET_DEACTIVATE:
+		if (g->reset_active) {
+			g->reset_active = false;
+			m->now_ms += HOST_RESET_SETTLE_MS;
+			reset_group_devices(m, g->group, true);
+		}
+		/* eeh_pe_reenable_devices(): BARs restored, PE thawed */
+		g->mmio_stopped = g->dma_stopped = false;
+		return 0;
+	case SPHB_PE_CONFIGURE:
+		return 0;
+	case SPHB_PE_INJECT_ERR:
+		if (!err || err->func > 19)
+			return -EINVAL;
+		if (err->type > 1)
+			return -ERANGE;
+		/* one error, injected now: the PE freezes (PAPR: at most once per call) */
+		sphb_sim_freeze(m, g);
+		g->err_injected = true;
+		g->last_err_func = err->func;
+		g->last_err_addr = err->addr;
+		return 0;
+	}
+	return -EINVAL;
+}
+
+int sphb_host_pe_op(struct sphb_machine *m, const int *groups, unsigned n,
+		    enum sphb_pe_op op, const struct sphb_pe_err *err)
+{
+	if (n == 0)
+		return -ENODEV; /* a container without groups is never EEH-capable */
+	if ((unsigned)op > SPHB_PE_INJECT_ERR)
+		return -EINVAL;
+	/* The kernel applies a container-wide op to every group in attach order
+	 * and returns the first non-zero result. */
+	for (unsigned i = 0; i < n; i++) {
+		struct sphb_sim_group *g = sphb_sim_group(m, groups[i], false);
+		int rc;
+
+		if (!g || !g->ndevs)
+			return -ENODEV; /* the group has no EEH PE */
+		rc = group_op(m, g, op, err);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}

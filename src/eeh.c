@@ -1,0 +1,217 @@
+/* The PE model: which devices form a PE, its guest-visible state, and the
+ * effects of a stopped PE on the devices (papr-spec.md C.5, C.6; DESIGN.md §6).
+ * No I/O here: every host action goes through sphb_host_pe_op().
+ * SPDX-License-Identifier: MIT */
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+#include "backend/backend.h"
+
+#define PE_UNAVAIL_INFO_MS 1000u /* QEMU's Unavailable Info; Linux's minimum wait */
+
+static uint32_t dev_cfgaddr(const struct sphb_dev *d)
+{
+	return (uint32_t)d->bus << 16 | (uint32_t)d->devfn << 8;
+}
+
+unsigned sphb_eeh_pe_nfuncs(const struct sphb_phb *phb, int group)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < 256; i++)
+		if (phb->devs[i] && phb->devs[i]->iommu_group == group)
+			n++;
+	return n;
+}
+
+/* Recompute the per-group PE table after a device came or went. */
+static void pes_update(struct sphb_phb *phb)
+{
+	unsigned w = 0;
+
+	for (unsigned i = 0; i < phb->npes; i++) {
+		struct sphb_pe *pe = &phb->pes[i];
+		bool found = false;
+
+		for (unsigned df = 0; df < 256 && !found; df++) {
+			const struct sphb_dev *d = phb->devs[df];
+			if (d && d->iommu_group == pe->group) {
+				pe->addr = dev_cfgaddr(d); /* lowest function of the group */
+				found = true;
+			}
+		}
+		if (found)
+			phb->pes[w++] = *pe;
+	}
+	phb->npes = w;
+}
+
+int sphb_eeh_dev_attach(struct sphb_dev *d)
+{
+	struct sphb_machine *m = d->phb->m;
+	struct sphb_phb *phb = d->phb;
+	struct sphb_sim_group *g;
+	struct sphb_pe *pes;
+
+	if (d->iommu_group < 0)
+		return 0;
+	for (struct sphb_dev *o = m->devices; o; o = o->next_in_machine) {
+		if (o != d && o->iommu_group == d->iommu_group && o->phb != phb) {
+			sphb_log(m, SPHB_LOG_ERROR,
+				 "sim-pci: iommu-group=%d: group %d is behind PHB '%s' already; a group cannot span PHBs",
+				 d->iommu_group, d->iommu_group, o->phb->id);
+			return -EINVAL;
+		}
+	}
+	g = sphb_sim_group(m, d->iommu_group, true);
+	if (!g)
+		return -ENOMEM;
+	pes = realloc(phb->pes, (phb->npes + 1) * sizeof(*pes));
+	if (!pes)
+		return -ENOMEM;
+	phb->pes = pes;
+	g->ndevs++;
+	for (unsigned i = 0; i < phb->npes; i++)
+		if (phb->pes[i].group == d->iommu_group)
+			goto update;
+	memset(&phb->pes[phb->npes], 0, sizeof(*pes));
+	phb->pes[phb->npes++].group = d->iommu_group;
+update:
+	pes_update(phb);
+	return 0;
+}
+
+void sphb_eeh_dev_detach(struct sphb_dev *d)
+{
+	if (d->iommu_group < 0)
+		return;
+	sphb_sim_group_put(d->phb->m, d->iommu_group);
+	pes_update(d->phb);
+}
+
+int sphb_eeh_shared_group(const struct sphb_phb *phb)
+{
+	int group = -1;
+
+	for (unsigned i = 0; i < 256; i++) {
+		const struct sphb_dev *d = phb->devs[i];
+		if (!d || d->iommu_group < 0)
+			continue;
+		if (group >= 0 && d->iommu_group != group)
+			return -1; /* two host groups: the container op is unusable */
+		group = d->iommu_group;
+	}
+	return group;
+}
+
+struct sphb_pe *sphb_eeh_pe_of_dev(const struct sphb_dev *d)
+{
+	struct sphb_phb *phb = d->phb;
+
+	if (d->iommu_group < 0)
+		return NULL;
+	if (!phb->per_group)
+		return &phb->shared_pe;
+	for (unsigned i = 0; i < phb->npes; i++)
+		if (phb->pes[i].group == d->iommu_group)
+			return &phb->pes[i];
+	return NULL;
+}
+
+struct sphb_pe *sphb_eeh_pe_lookup(struct sphb_phb *phb, uint32_t cfg)
+{
+	const struct sphb_dev *d = sphb_phb_dev(phb, (cfg >> 16) & 0xff, (cfg >> 8) & 0xff);
+
+	return d ? sphb_eeh_pe_of_dev(d) : NULL;
+}
+
+static const struct sphb_sim_group *dev_group(const struct sphb_dev *d)
+{
+	if (d->iommu_group < 0)
+		return NULL;
+	return sphb_sim_group(d->phb->m, d->iommu_group, false);
+}
+
+static bool pe_permanent(const struct sphb_dev *d)
+{
+	const struct sphb_pe *pe = sphb_eeh_pe_of_dev(d);
+	return pe && pe->permanent;
+}
+
+bool sphb_dev_mmio_stopped(const struct sphb_dev *d)
+{
+	const struct sphb_sim_group *g = dev_group(d);
+
+	return g && (g->mmio_stopped || g->reset_active || pe_permanent(d));
+}
+
+bool sphb_dev_dma_stopped(const struct sphb_dev *d)
+{
+	const struct sphb_sim_group *g = dev_group(d);
+
+	return g && (g->dma_stopped || g->reset_active || pe_permanent(d));
+}
+
+void sphb_eeh_dev_error(struct sphb_dev *d)
+{
+	struct sphb_sim_group *g;
+
+	if (d->iommu_group < 0)
+		return;
+	g = sphb_sim_group(d->phb->m, d->iommu_group, false);
+	if (g && !g->mmio_stopped)
+		sphb_sim_freeze(d->phb->m, g);
+}
+
+int sphb_eeh_op(struct sphb_phb *phb, struct sphb_pe *pe, int op, const void *err)
+{
+	int group = pe->group;
+
+	return sphb_host_pe_op(phb->m, &group, group >= 0 ? 1 : 0, (enum sphb_pe_op)op,
+			       (const struct sphb_pe_err *)err);
+}
+
+int sphb_eeh_pe_state(struct sphb_phb *phb, struct sphb_pe *pe, uint32_t *info)
+{
+	const struct sphb_sim_group *g;
+	int st;
+
+	*info = PE_UNAVAIL_INFO_MS;
+	if (pe->permanent) {
+		*info = 0; /* permanently unavailable */
+		return SPHB_PE_STATE_UNAVAIL;
+	}
+	st = sphb_eeh_op(phb, pe, SPHB_PE_GET_STATE, NULL);
+	g = pe->group >= 0 ? sphb_sim_group(phb->m, pe->group, false) : NULL;
+	if (st == SPHB_PE_STATE_UNAVAIL && g && phb->m->now_ms < g->busy_until_ms) {
+		uint64_t left = g->busy_until_ms - phb->m->now_ms;
+		*info = left > PE_UNAVAIL_INFO_MS ? (uint32_t)(left > UINT32_MAX ? UINT32_MAX : left)
+						  : PE_UNAVAIL_INFO_MS;
+	}
+	return st;
+}
+
+void sphb_eeh_msix_prereset(struct sphb_phb *phb, int group)
+{
+	for (unsigned i = 0; i < 256; i++) {
+		struct sphb_dev *d = phb->devs[i];
+		if (d && d->iommu_group >= 0 && (group < 0 || d->iommu_group == group))
+			sphb_dev_msix_prereset(d);
+	}
+}
+
+void sphb_eeh_phb_reset(struct sphb_phb *phb)
+{
+	if (!phb->per_group) {
+		phb->shared_pe.group = sphb_eeh_shared_group(phb);
+		phb->shared_pe.permanent = false;
+		if (phb->shared_pe.group >= 0)
+			(void)sphb_eeh_op(phb, &phb->shared_pe, SPHB_PE_ENABLE, NULL);
+		return;
+	}
+	for (unsigned i = 0; i < phb->npes; i++) {
+		phb->pes[i].permanent = false;
+		(void)sphb_eeh_op(phb, &phb->pes[i], SPHB_PE_ENABLE, NULL);
+	}
+}
