@@ -31,7 +31,7 @@ LDFLAGS ?=
 ALL_CFLAGS := $(BASE_CFLAGS) $(CFLAGS)
 LIB_CFLAGS := $(ALL_CFLAGS) -fPIC -fvisibility=hidden -DSPHB_BUILDING_LIBRARY -Isrc
 
-LIB_SRCS := $(wildcard src/*.c) $(wildcard src/backend/*.c)
+LIB_SRCS := $(wildcard src/*.c) $(wildcard src/backend/*.c) $(wildcard src/guest/*.c)
 LIB_OBJS := $(LIB_SRCS:%.c=$(O)/%.o)
 CLI_SRCS := $(wildcard tools/*.c)
 CLI_OBJS := $(CLI_SRCS:%.c=$(O)/%.o)
@@ -47,7 +47,7 @@ all: lib cli
 lib: $(O)/libsphb.a $(O)/$(SONAME)
 cli: $(O)/sphb
 
-$(O)/src/%.o: src/%.c $(wildcard src/*.h src/backend/*.h) include/sphb/sphb.h
+$(O)/src/%.o: src/%.c $(wildcard src/*.h src/backend/*.h src/guest/*.h) include/sphb/sphb.h
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(LIB_CFLAGS) -c $< -o $@
