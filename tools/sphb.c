@@ -340,8 +340,19 @@ static int run_statement(struct cli *c, char *line)
 {
 	char *tok[MAX_TOK + 8];
 	int n = 0;
-	char *hash = strchr(line, '#'), *save = NULL, *t;
+	char *hash, *save = NULL, *t;
 
+	/* "echo TEXT": narration for scenario scripts, printed as is */
+	t = line + strspn(line, " \t");
+	if (!strncmp(t, "echo", 4) && (t[4] == ' ' || t[4] == '\t' || t[4] == '\n' ||
+				      t[4] == '\r' || t[4] == '\0')) {
+		t += 4;
+		t += strspn(t, " \t");
+		t[strcspn(t, "\r\n")] = '\0';
+		puts(t);
+		return 0;
+	}
+	hash = strchr(line, '#');
 	if (hash)
 		*hash = '\0';
 	for (t = strtok_r(line, " \t\r\n", &save); t; t = strtok_r(NULL, " \t\r\n", &save)) {
