@@ -84,7 +84,7 @@ tests: all $(UNIT_BINS)
 
 # Debian packages each goal needs; installed when run as root, else printed.
 DEMO_PKGS := gcc make libc6-dev
-CHECK_PKGS := $(DEMO_PKGS) qemu-system-ppc python3 valgrind
+CHECK_PKGS := $(DEMO_PKGS) g++ pkg-config qemu-system-ppc python3 valgrind
 deps-demo:
 	@scripts/deps.sh $(DEMO_PKGS)
 deps-check:

@@ -27,7 +27,7 @@ for b in "$@"; do
 		[ -x "$t" ] || continue
 		run "$tag/unit/$(basename "$t")" "$t"
 	done
-	for t in "$top"/tests/cli/*.sh "$top"/tests/conformance/*.sh; do
+	for t in "$top"/tests/cli/*.sh "$top"/tests/conformance/*.sh "$top"/tests/abi/*.sh; do
 		[ -f "$t" ] || continue
 		run "$tag/$(basename "$(dirname "$t")")/$(basename "$t" .sh)" sh "$t"
 	done
