@@ -43,6 +43,17 @@ void sphb_cfg_write(struct sphb_dev *d, uint32_t off, unsigned size,
 		d->cfg[a] = (uint8_t)((d->cfg[a] & ~d->wmask[a]) | (b & d->wmask[a]));
 		d->cfg[a] = (uint8_t)(d->cfg[a] & ~(b & d->w1cmask[a]));
 	}
+	/* QEMU's msi_write_config(): after a write that overlaps the MSI
+	 * capability (0xe bytes: 64-bit, no per-vector masking), if MSI is
+	 * enabled, Multiple Message Enable is clamped to Multiple Message
+	 * Capable. A disabled capability keeps whatever was written. */
+	if (d->msi_vectors && off < d->msi_cap + 0xeu && off + size > d->msi_cap) {
+		uint8_t *ctl = &d->cfg[d->msi_cap + 2];
+		unsigned mme = (*ctl >> 4) & 7u, mmc = (*ctl >> 1) & 7u;
+
+		if ((*ctl & 1) && mme > mmc)
+			*ctl = (uint8_t)((*ctl & 0x8fu) | (mmc << 4));
+	}
 }
 
 /* ---- lookup and placement ---- */
@@ -383,7 +394,7 @@ static void build_caps(struct sphb_dev *d)
 		reg(d, 0x108, 4, 0, 0x03fff030, 0);		/* uncorrectable mask */
 		reg(d, 0x10c, 4, 0x00462030, 0x03fff030, 0);	/* severity */
 		reg(d, 0x110, 4, 0, 0, 0x0000f1c1);		/* correctable status */
-		reg(d, 0x114, 4, 0x00006000, 0x0000f1c1, 0);	/* correctable mask */
+		reg(d, 0x114, 4, 0x0000e000, 0x0000f1c1, 0);	/* correctable mask (PCIe default) */
 	}
 	if (d->msi_vectors) {
 		uint8_t c = add_cap(d, link, &off, PCI_CAP_ID_MSI, 0x14);
