@@ -253,8 +253,25 @@ sphb_rtas_fn sphb_rtas_set_eeh_option, sphb_rtas_get_config_addr_info2,
 	sphb_rtas_read_slot_reset_state2, sphb_rtas_set_slot_reset,
 	sphb_rtas_configure_pe, sphb_rtas_slot_error_detail;
 
+/* eeh_log.c: the slot-error-detail log (docs/error-log.md); at most this
+ * many bytes of the driver's buffer are copied into it. */
+#define SPHB_EEH_LOG_DRV_MAX 1024u
 int32_t sphb_eeh_error_detail(struct sphb_machine *m, struct sphb_phb *phb,
 			      struct sphb_pe *pe, struct sphb_rtas_ctx *c);
+
+/* rtas_errinjct.c: ibm,open-errinjct / ibm,errinjct / ibm,close-errinjct.
+ * sphb_errinjct_tokens: the /rtas ibm,errinjct-tokens (name, value) pairs. */
+sphb_rtas_fn sphb_rtas_open_errinjct, sphb_rtas_errinjct, sphb_rtas_close_errinjct;
+struct sphb_errinjct_token {
+	const char *name;
+	uint32_t value;
+};
+#define SPHB_ERRINJCT_IOA_BUS_ERROR 0x7u
+#define SPHB_ERRINJCT_IOA_BUS_ERROR_64 0xfu
+#define SPHB_ERRINJCT_NTOKENS 2u
+extern const struct sphb_errinjct_token sphb_errinjct_tokens[SPHB_ERRINJCT_NTOKENS];
+/* Machine reset: the open session (if any) is closed. */
+void sphb_errinjct_reset(struct sphb_machine *m);
 
 /* ---- rtas_pci.c ---- */
 sphb_rtas_fn sphb_rtas_ibm_read_pci_config, sphb_rtas_ibm_write_pci_config,

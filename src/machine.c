@@ -120,6 +120,7 @@ SPHB_API int sphb_machine_reset(struct sphb_machine *m)
 	for (unsigned i = 0; i < SPHB_MAX_PHBS; i++)
 		if (m->phbs[i])
 			sphb_phb_reset(m->phbs[i]);
+	sphb_errinjct_reset(m); /* the errinjct session is closed */
 	return 0;
 }
 

@@ -26,6 +26,10 @@ static const struct rtas_call calls[RTAS_TOKEN_SLOTS] = {
 	[0x23] = { "ibm,set-slot-reset", 4, 1, sphb_rtas_set_slot_reset },
 	[0x24] = { "ibm,configure-pe", 3, 1, sphb_rtas_configure_pe },
 	[0x25] = { "ibm,slot-error-detail", 8, 1, sphb_rtas_slot_error_detail },
+	/* beyond QEMU (none there; 0x202D-0x202F are unstable): ERRINJCT */
+	[0x30] = { "ibm,open-errinjct", 0, 2, sphb_rtas_open_errinjct },
+	[0x31] = { "ibm,errinjct", 3, 1, sphb_rtas_errinjct },
+	[0x32] = { "ibm,close-errinjct", 1, 1, sphb_rtas_close_errinjct },
 };
 
 static const struct rtas_call *lookup(uint32_t token)
