@@ -16,10 +16,14 @@
 #define GUEST_RAM_SIZE (1ull << 30)
 /* The RTAS argument buffer: above the first 16 MiB, which scripts own. */
 #define RTAS_BUF_GPA 0x3fff0000ull
+/* The guest-recovery driver's scratch area (SPHB_GUEST_SCRATCH_SIZE bytes),
+ * between the scripts' 16 MiB and the RTAS argument buffer. */
+#define GUEST_SCRATCH_GPA 0x3ffe0000ull
 
 struct cli {
 	uint8_t *ram;
 	struct sphb_machine *m;
+	struct sphb_guest *guest;	/* created by the first guest statement */
 	char last_error[512];
 	bool verbose;
 	const char *script;
@@ -128,10 +132,26 @@ static bool parse_num(const char *s, unsigned bits, uint64_t *out)
 
 #define MAX_TOK 80
 
+/* "rtas NAME -> S R1 ...": S signed decimal, Ri 0x%08x, "-" when not written */
+static void print_rtas_line(const char *name, uint32_t nret, const uint32_t *rets,
+			    uint32_t rets_written)
+{
+	printf("rtas %s ->", name);
+	for (uint32_t r = 0; r < nret; r++) {
+		if (r >= 32 || !(rets_written & (1u << r)))
+			printf(" -");
+		else if (r == 0)
+			printf(" %d", (int32_t)rets[0]);
+		else
+			printf(" 0x%08x", rets[r]);
+	}
+	putchar('\n');
+}
+
 static int do_rtas(struct cli *c, char **tok, int n)
 {
 	uint64_t v, token;
-	uint32_t nargs, nret, args[MAX_TOK];
+	uint32_t nargs, nret, args[MAX_TOK], rets[256];
 	uint32_t dnargs = 0, dnret = 0;
 	int nargv = 0, i, t;
 	bool have_nargs = false, have_nret = false;
@@ -198,18 +218,11 @@ static int do_rtas(struct cli *c, char **tok, int n)
 		snprintf(tokname, sizeof(tokname), "0x%x", (unsigned)token);
 		name = tokname;
 	}
-	printf("rtas %s ->", name);
 	for (uint32_t r = 0; r < nret; r++) {
 		const uint8_t *p = c->ram + RTAS_BUF_GPA + 12 + 4 * (nargs + r);
-		uint32_t w = (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-		if (r >= 32 || !(res.rets_written & (1u << r)))
-			printf(" -");
-		else if (r == 0)
-			printf(" %d", (int32_t)w);
-		else
-			printf(" 0x%08x", w);
+		rets[r] = (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
 	}
-	putchar('\n');
+	print_rtas_line(name, nret, rets, res.rets_written);
 	return 0;
 }
 
@@ -336,6 +349,54 @@ static int do_host(struct cli *c, char **tok, int n)
 	return script_error(c, "host: expected 'host freeze DEV', 'host state DEV' or 'host busy DEV MS'");
 }
 
+static void guest_trace(void *opaque, const struct sphb_guest_call *call)
+{
+	(void)opaque;
+	print_rtas_line(call->name, call->nret, call->rets, call->rets_written);
+}
+
+static int do_guest(struct cli *c, char **tok, int n)
+{
+	static const char *const outcome[] = {
+		[SPHB_GUEST_NOT_FROZEN] = "not-frozen",
+		[SPHB_GUEST_RECOVERED] = "recovered",
+		[SPHB_GUEST_PERMANENT_FAILURE] = "permanent-failure",
+	};
+	struct sphb_guest_result res;
+	int rc;
+
+	if (n != 3 || strcmp(tok[1], "recover"))
+		return script_error(c, "guest: expected 'guest recover DEV'");
+	if (!c->guest) {
+		struct sphb_guest_opts opts;
+		struct sphb_guest_ops ops;
+
+		memset(&opts, 0, sizeof(opts));
+		opts.sz = sizeof(opts);
+		opts.scratch_gpa = GUEST_SCRATCH_GPA;
+		memset(&ops, 0, sizeof(ops));
+		ops.sz = sizeof(ops);
+		ops.mem_read = mem_read;
+		ops.mem_write = mem_write;
+		ops.trace = guest_trace;
+		rc = sphb_guest_new(c->m, &opts, &ops, c, &c->guest);
+		if (rc)
+			return script_error(c, "guest: cannot start the guest-recovery driver: %s",
+					    strerror(-rc));
+	}
+	memset(&res, 0, sizeof(res));
+	res.sz = sizeof(res);
+	rc = sphb_guest_recover(c->guest, tok[2], &res);
+	if (rc == -ENODEV)
+		return script_error(c, "guest recover: device '%s' is in no PE (no EEH)", tok[2]);
+	if (rc)
+		return dev_error(c, "guest recover", tok[2], rc);
+	printf("recover %s -> %s (%u resets, %llu ms)\n", tok[2],
+	       (unsigned)res.outcome < sizeof(outcome) / sizeof(outcome[0]) ? outcome[res.outcome] : "?",
+	       (unsigned)res.resets, (unsigned long long)res.elapsed_ms);
+	return 0;
+}
+
 static int run_statement(struct cli *c, char *line)
 {
 	char *tok[MAX_TOK + 8];
@@ -374,7 +435,9 @@ static int run_statement(struct cli *c, char *line)
 		return do_mmio(c, tok, n);
 	if (!strcmp(tok[0], "host"))
 		return do_host(c, tok, n);
-	if (!strcmp(tok[0], "hcall") || !strcmp(tok[0], "dma") || !strcmp(tok[0], "guest"))
+	if (!strcmp(tok[0], "guest"))
+		return do_guest(c, tok, n);
+	if (!strcmp(tok[0], "hcall") || !strcmp(tok[0], "dma"))
 		return script_error(c, "%s: not supported yet", tok[0]);
 	return script_error(c, "unknown statement '%s'", tok[0]);
 }
@@ -493,6 +556,7 @@ int main(int argc, char **argv)
 		rc = 2;
 	}
 done:
+	sphb_guest_free(c.guest);
 	sphb_machine_free(c.m);
 	free(c.ram);
 	return rc;

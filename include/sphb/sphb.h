@@ -168,6 +168,94 @@ SPHB_API int sphb_host_state(struct sphb_machine *m, const char *dev_id, const c
 SPHB_API uint64_t sphb_clock_ms(const struct sphb_machine *m);
 SPHB_API int sphb_clock_advance(struct sphb_machine *m, uint64_t ms);
 
+/* ---- guest-recovery driver -------------------------------------------- */
+/*
+ * A guest-side client of the RTAS entry above: the EEH core of a Linux 6.12
+ * pseries guest (linux-eeh.md B.3-B.8) for a device whose EEH-aware driver
+ * answers NEED_RESET. It speaks only RTAS through sphb_rtas_call(), builds its
+ * argument buffers in guest memory (through its own callbacks, inside the
+ * scratch area it is given) and sleeps in virtual time (sphb_clock_advance).
+ *
+ * sphb_guest_recover(g, dev, res) runs, in order:
+ *   first use of dev: ibm,get-config-addr-info2 function 1 then 0 (its PE);
+ *   detection: ibm,read-pci-config of the Vendor/Device dword; all-ones ->
+ *     ibm,read-slot-reset-state2 (a PE that is not both MMIO- and DMA-active
+ *     is frozen); a healthy device has its capabilities and header saved
+ *     now, as Linux does at probe (and after a recovery if it was frozen
+ *     at first use);
+ *   freeze accounting (the (max_freezes+1)-th freeze within 3600 s of the
+ *     window start is a permanent failure), eeh_wait_state, the temporary
+ *     log (thaw MMIO, configure-pe, BAR restore, config dump,
+ *     ibm,slot-error-detail(..., 1)), up to 3 hot resets with 250 ms hold
+ *     and 1800 ms settle, BAR restore, thaw, configure-pe, thaw;
+ *   permanent failure: the same log sequence ending in
+ *     ibm,slot-error-detail(..., 2); the PE's devices are then removed from
+ *     the guest, and later recoveries of them answer permanent-failure
+ *     without RTAS traffic.
+ * Freeze counts and time stamps are kept per PE across calls.
+ */
+struct sphb_guest;
+
+/* Guest memory the driver needs at opts->scratch_gpa: RTAS argument buffer,
+ * rtas-last-error buffer, the 2048-byte slot-error-detail return buffer and
+ * the 8192-byte driver log. */
+#define SPHB_GUEST_SCRATCH_SIZE 0x4000u
+
+struct sphb_guest_opts {
+	size_t sz;		/* sizeof(struct sphb_guest_opts) */
+	uint64_t scratch_gpa;	/* SPHB_GUEST_SCRATCH_SIZE bytes of guest RAM */
+	uint32_t max_freezes;	/* Linux eeh_max_freezes; 0 = default 5 */
+};
+
+/* One RTAS call, as the driver made it. Valid during the trace callback. */
+struct sphb_guest_call {
+	size_t sz;
+	const char *name;	/* RTAS function name, e.g. "ibm,configure-pe" */
+	uint32_t token, nargs, nret;
+	const uint32_t *args;	/* nargs input words */
+	const uint32_t *rets;	/* nret output words as found in guest memory */
+	uint32_t rets_written;	/* bit i set: ret[i] was stored by the call */
+};
+
+/* mem_read / mem_write (required): guest physical memory, as in
+ * sphb_host_ops. trace (may be NULL): called after every RTAS call. */
+struct sphb_guest_ops {
+	size_t sz;		/* sizeof(struct sphb_guest_ops) */
+	int (*mem_read)(void *opaque, uint64_t gpa, void *buf, size_t len);
+	int (*mem_write)(void *opaque, uint64_t gpa, const void *buf, size_t len);
+	void (*trace)(void *opaque, const struct sphb_guest_call *call);
+};
+
+enum sphb_guest_outcome {
+	SPHB_GUEST_NOT_FROZEN = 0,	/* no error detected (or a false positive) */
+	SPHB_GUEST_RECOVERED = 1,
+	SPHB_GUEST_PERMANENT_FAILURE = 2,
+};
+
+struct sphb_guest_result {
+	size_t sz;		/* set by the caller: sizeof(struct sphb_guest_result) */
+	enum sphb_guest_outcome outcome;
+	uint32_t resets;	/* reset attempts (ibm,set-slot-reset activations) */
+	uint32_t calls;		/* RTAS calls made */
+	uint32_t pe_addr;	/* the device's PE config address */
+	uint32_t freeze_count;	/* the PE's freezes in the current window */
+	uint64_t elapsed_ms;	/* virtual time that passed during the call */
+};
+
+/* -EINVAL: bad arguments; -ENOTSUP: the machine lacks an RTAS call the
+ * guest needs for EEH; -ENOMEM. The machine must outlive the driver. */
+SPHB_API int sphb_guest_new(struct sphb_machine *m, const struct sphb_guest_opts *opts,
+			    const struct sphb_guest_ops *ops, void *opaque,
+			    struct sphb_guest **out);
+/* Detect and recover an EEH error on device `dev_id` (see above). Returns 0
+ * with *res filled, -ENOENT for an unknown device, -ENODEV when the device
+ * is in no PE (get-config-addr-info2 says so; nothing is cached), or the
+ * negative errno of a failing callback / library call (the recovery stops
+ * there; *res still tells the calls made and the time elapsed). */
+SPHB_API int sphb_guest_recover(struct sphb_guest *g, const char *dev_id,
+				struct sphb_guest_result *res);
+SPHB_API void sphb_guest_free(struct sphb_guest *g);
+
 #ifdef __cplusplus
 }
 #endif
