@@ -40,7 +40,7 @@ UNIT_BINS := $(UNIT_SRCS:%.c=$(O)/%)
 BENCH_SRCS := $(wildcard bench/*.c)
 BENCH_BINS := $(BENCH_SRCS:%.c=$(O)/%)
 
-.PHONY: all lib cli tests demo check check-one bench fuzz install clean deps-demo deps-check
+.PHONY: all lib cli tests demo demo-config check check-one bench fuzz install clean deps-demo deps-check
 
 all: lib cli
 
@@ -90,10 +90,13 @@ deps-demo:
 deps-check:
 	@scripts/deps.sh $(CHECK_PKGS)
 
-DEMO_DEVICES := -device sim-pci,bus=pci.0,addr=2,id=nic,vendor=0x8086,device=0x100e,class=0x020000,rev=3,bar0=mem32:0x20000,bar1=io:0x40,msi=1,msix=4
-
+# The main job: an EEH story on two PHBs and three IOMMU groups.
 demo: deps-demo all
-	$(O)/sphb run $(DEMO_DEVICES) examples/demo.sphb
+	$(O)/sphb run $$(cat examples/eeh-recovery.args) examples/eeh-recovery.sphb
+
+# A guest probing one function's config space through RTAS.
+demo-config: all
+	$(O)/sphb run $$(cat examples/config-probe.args) examples/config-probe.sphb
 
 # Every test, in a normal build and again under ASan+UBSan.
 check: deps-check

@@ -24,6 +24,7 @@ struct cli {
 	uint8_t *ram;
 	struct sphb_machine *m;
 	struct sphb_guest *guest;	/* created by the first guest statement */
+	bool guest_quiet;		/* 'guest recover DEV quiet': summary line only */
 	char last_error[512];
 	bool verbose;
 	const char *script;
@@ -351,7 +352,10 @@ static int do_host(struct cli *c, char **tok, int n)
 
 static void guest_trace(void *opaque, const struct sphb_guest_call *call)
 {
-	(void)opaque;
+	const struct cli *c = opaque;
+
+	if (c->guest_quiet)
+		return;
 	print_rtas_line(call->name, call->nret, call->rets, call->rets_written);
 }
 
@@ -365,8 +369,9 @@ static int do_guest(struct cli *c, char **tok, int n)
 	struct sphb_guest_result res;
 	int rc;
 
-	if (n != 3 || strcmp(tok[1], "recover"))
-		return script_error(c, "guest: expected 'guest recover DEV'");
+	if (n < 3 || n > 4 || strcmp(tok[1], "recover") || (n == 4 && strcmp(tok[3], "quiet")))
+		return script_error(c, "guest: expected 'guest recover DEV [quiet]'");
+	c->guest_quiet = n == 4;
 	if (!c->guest) {
 		struct sphb_guest_opts opts;
 		struct sphb_guest_ops ops;
