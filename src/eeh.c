@@ -67,17 +67,20 @@ int sphb_eeh_dev_attach(struct sphb_dev *d)
 	g = sphb_sim_group(m, d->iommu_group, true);
 	if (!g)
 		return -ENOMEM;
+	for (unsigned i = 0; i < phb->npes; i++) {
+		if (phb->pes[i].group == d->iommu_group) {
+			g->ndevs++;
+			pes_update(phb);
+			return 0;
+		}
+	}
 	pes = realloc(phb->pes, (phb->npes + 1) * sizeof(*pes));
 	if (!pes)
 		return -ENOMEM;
 	phb->pes = pes;
 	g->ndevs++;
-	for (unsigned i = 0; i < phb->npes; i++)
-		if (phb->pes[i].group == d->iommu_group)
-			goto update;
 	memset(&phb->pes[phb->npes], 0, sizeof(*pes));
 	phb->pes[phb->npes++].group = d->iommu_group;
-update:
 	pes_update(phb);
 	return 0;
 }

@@ -45,6 +45,7 @@ void sphb_sim_freeze(struct sphb_machine *m, struct sphb_sim_group *g)
 	g->mmio_stopped = g->dma_stopped = true;
 	g->freezes++;
 	g->err_time_ms = m->now_ms;
+	g->err_injected = false; /* INJECT_ERR sets it again right after */
 }
 
 /* eeh_pe_get_state(): the host's view mapped to 0/1/2/4/5. */
