@@ -134,7 +134,7 @@ void sphb_log(const struct sphb_machine *m, enum sphb_log_level lvl,
 /* ---- opts.c: QEMU-style "type,key=value,..." parsing ---- */
 #define SPHB_OPTS_MAX 32
 struct sphb_opt {
-	char key[32];
+	char key[48];
 	const char *val; /* points into sphb_opts.buf */
 	bool used;
 };
