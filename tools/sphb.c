@@ -260,7 +260,7 @@ static int do_mem(struct cli *c, char **tok, int n)
 	}
 	if (!strcmp(tok[1], "write") || !strcmp(tok[1], "write64")) {
 		unsigned w = tok[1][5] ? 8 : 4;
-		if (guest_range(c, tok[1], addr, (uint64_t)(n - 3) * w))
+		if (guest_range(c, w == 8 ? "mem write64" : "mem write", addr, (uint64_t)(n - 3) * w))
 			return 2;
 		for (int i = 3; i < n; i++) {
 			if (!parse_num(tok[i], w * 8, &v))
