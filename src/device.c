@@ -26,11 +26,17 @@ static void reg(struct sphb_dev *d, uint32_t off, unsigned size, uint32_t val,
 
 uint32_t sphb_cfg_read(struct sphb_dev *d, uint32_t off, unsigned size)
 {
-	uint32_t v = 0;
+	const uint8_t *p = d->cfg + off; /* config space is little-endian */
 
-	for (unsigned i = 0; i < size; i++)
-		v |= (uint32_t)d->cfg[off + i] << (8 * i);
-	return v;
+	switch (size) {
+	case 1:
+		return p[0];
+	case 2:
+		return (uint32_t)p[0] | (uint32_t)p[1] << 8;
+	default:
+		return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+		       (uint32_t)p[3] << 24;
+	}
 }
 
 void sphb_cfg_write(struct sphb_dev *d, uint32_t off, unsigned size,
