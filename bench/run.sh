@@ -43,3 +43,26 @@ echo "ns/call: median of 15 runs of $n calls, guest-side argument writes subtrac
 echo "floor: the host's mem_read x2 + mem_write alone (the callbacks one call needs);"
 echo "instr/call: valgrind callgrind, loop minus the same loop without the call."
 echo "results: $build/bench/results.json"
+
+# EEH: read-slot-reset-state2 through the RTAS entry, and one guest recovery
+e="$build/bench/eeh_bench"
+if [ -x "$e" ]; then
+	ecsv=$("$e" time | tail -n 1)
+	st_ns=$(echo "$ecsv" | cut -d, -f1); rec_us=$(echo "$ecsv" | cut -d, -f2); rec_vms=$(echo "$ecsv" | cut -d, -f3)
+	st_ir=null
+	if [ $have_vg = 1 ]; then
+		a=$(valgrind --tool=callgrind --toggle-collect=bench_loop_state --toggle-collect=bench_loop_empty \
+			--callgrind-out-file=/dev/null "$e" loop 100000 2>&1 | awk '/Collected/ { print $4 }')
+		z=$(valgrind --tool=callgrind --toggle-collect=bench_loop_state --toggle-collect=bench_loop_empty \
+			--callgrind-out-file=/dev/null "$e" empty 100000 2>&1 | awk '/Collected/ { print $4 }')
+		st_ir=$(awk -v a="$a" -v z="$z" 'BEGIN { printf "%.1f", (a - z) / 100000 }')
+	fi
+	echo
+	printf '%-40s %s\n' "read-slot-reset-state2 ns/call" "$st_ns" \
+		"read-slot-reset-state2 instr/call" "$st_ir" \
+		"guest recovery, wall us (median of 15)" "$rec_us" \
+		"guest recovery, virtual ms" "$rec_vms"
+	printf '{"read_slot_reset_state2_ns": %s, "read_slot_reset_state2_instructions": %s, "recovery_wall_us": %s, "recovery_virtual_ms": %s}\n' \
+		"$st_ns" "$st_ir" "$rec_us" "$rec_vms" > "$build/bench/eeh-results.json"
+	echo "results: $build/bench/eeh-results.json"
+fi

@@ -93,19 +93,11 @@ void sphb_eeh_dev_detach(struct sphb_dev *d)
 	pes_update(d->phb);
 }
 
+/* phb->pes lists the PHB's IOMMU groups in both PE modes (kept current by
+ * attach/detach), so this is the per-call evaluation QEMU does, in O(1). */
 int sphb_eeh_shared_group(const struct sphb_phb *phb)
 {
-	int group = -1;
-
-	for (unsigned i = 0; i < 256; i++) {
-		const struct sphb_dev *d = phb->devs[i];
-		if (!d || d->iommu_group < 0)
-			continue;
-		if (group >= 0 && d->iommu_group != group)
-			return -1; /* two host groups: the container op is unusable */
-		group = d->iommu_group;
-	}
-	return group;
+	return phb->npes == 1 ? phb->pes[0].group : -1; /* 0 or >= 2 groups: none */
 }
 
 struct sphb_pe *sphb_eeh_pe_of_dev(const struct sphb_dev *d)
