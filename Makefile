@@ -38,6 +38,7 @@ CLI_OBJS := $(CLI_SRCS:%.c=$(O)/%.o)
 UNIT_SRCS := $(wildcard tests/unit/*.c)
 UNIT_BINS := $(UNIT_SRCS:%.c=$(O)/%)
 BENCH_SRCS := $(wildcard bench/*.c)
+FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
 BENCH_BINS := $(BENCH_SRCS:%.c=$(O)/%)
 
 .PHONY: all lib cli tests demo demo-config check check-one bench fuzz install clean deps-demo deps-check
@@ -80,7 +81,14 @@ $(O)/bench/%: bench/%.c $(O)/libsphb.a
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(ALL_CFLAGS) -Itests $(LDFLAGS) -o $@ $< $(O)/libsphb.a
 
-tests: all $(UNIT_BINS)
+# Fuzz corpora replayed with the normal compiler (no libFuzzer needed)
+REPLAY_BINS := $(FUZZ_SRCS:tests/fuzz/fuzz_%.c=$(O)/tests/fuzz/replay_%)
+$(O)/tests/fuzz/replay_%: tests/fuzz/fuzz_%.c tests/fuzz/replay_main.c tests/harness.h $(O)/libsphb.a
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(ALL_CFLAGS) -Wno-conversion -Itests $(SAN_LDFLAGS) $(LDFLAGS) -o $@ $< tests/fuzz/replay_main.c $(O)/libsphb.a
+
+tests: all $(UNIT_BINS) $(REPLAY_BINS)
 
 # Debian packages each goal needs; installed when run as root, else printed.
 DEMO_PKGS := gcc make libc6-dev
@@ -111,8 +119,21 @@ check-one: tests
 bench: all $(BENCH_BINS)
 	$(Q)bench/run.sh $(O)
 
-fuzz:
-	@echo "fuzz targets arrive with the hardening issue (tests/fuzz/)"
+# libFuzzer targets (clang): make fuzz [FUZZ_TIME=seconds per target]
+FUZZ_TIME ?= 60
+FUZZ_CC ?= clang
+FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=$(O)/fuzz/%)
+$(O)/fuzz/%: tests/fuzz/%.c $(LIB_SRCS) $(wildcard src/*.h src/backend/*.h src/guest/*.h) include/sphb/sphb.h tests/harness.h
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  FUZZCC  $<")
+	$(Q)$(FUZZ_CC) -std=c11 -g -O1 -D_POSIX_C_SOURCE=200809L -Iinclude -Isrc -Itests \
+		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -o $@ $< $(LIB_SRCS)
+fuzz: $(FUZZ_BINS)
+	@set -e; for f in $(FUZZ_BINS); do \
+		name=$$(basename $$f | sed 's/^fuzz_//'); mkdir -p $(O)/fuzz/corpus-$$name; \
+		echo "fuzz: $$name for $(FUZZ_TIME) s"; \
+		$$f -max_total_time=$(FUZZ_TIME) -print_final_stats=1 $(O)/fuzz/corpus-$$name tests/fuzz/corpus/$$name; \
+	done
 
 install: lib cli
 	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR)/sphb $(DESTDIR)$(BINDIR) \

@@ -27,6 +27,11 @@ for b in "$@"; do
 		[ -x "$t" ] || continue
 		run "$tag/unit/$(basename "$t")" "$t"
 	done
+	for t in "$build"/tests/fuzz/replay_*; do
+		[ -x "$t" ] || continue
+		name=$(basename "$t" | sed 's/^replay_//')
+		run "$tag/fuzz-corpus/$name" "$t" "$top/tests/fuzz/corpus/$name"
+	done
 	for t in "$top"/tests/cli/*.sh "$top"/tests/conformance/*.sh "$top"/tests/abi/*.sh; do
 		[ -f "$t" ] || continue
 		run "$tag/$(basename "$(dirname "$t")")/$(basename "$t" .sh)" sh "$t"
