@@ -110,7 +110,7 @@ demo-config: all
 check: deps-check
 	$(Q)$(MAKE) --no-print-directory tests
 	$(Q)$(MAKE) --no-print-directory O=$(O)/san SAN=address,undefined tests
-	$(Q)tests/run-tests.sh $(O) $(O)/san
+	$(Q)SPHB_VALGRIND=1 tests/run-tests.sh $(O) $(O)/san
 
 # The suite for one build directory only (no dependency installation).
 check-one: tests

@@ -27,6 +27,14 @@ for b in "$@"; do
 		[ -x "$t" ] || continue
 		run "$tag/unit/$(basename "$t")" "$t"
 	done
+	# the normal build's unit tests once more under valgrind (zero errors, zero leaks)
+	if [ "${SPHB_VALGRIND:-0}" = 1 ] && [ "$b" = "$1" ] && command -v valgrind >/dev/null 2>&1; then
+		for t in "$build"/tests/unit/*; do
+			[ -x "$t" ] || continue
+			run "valgrind/unit/$(basename "$t")" valgrind -q --error-exitcode=9 --leak-check=full \
+				--errors-for-leak-kinds=definite,indirect "$t"
+		done
+	fi
 	for t in "$build"/tests/fuzz/replay_*; do
 		[ -x "$t" ] || continue
 		name=$(basename "$t" | sed 's/^replay_//')
