@@ -56,18 +56,32 @@ SPHB_API int sphb_host_busy(struct sphb_machine *m, const char *dev_id, uint32_t
 	return 0;
 }
 
+SPHB_API int sphb_host_fail(struct sphb_machine *m, const char *dev_id, int err, unsigned count)
+{
+	struct sphb_dev *d;
+	struct sphb_sim_group *g;
+	int rc = sim_dev(m, dev_id, &d, &g);
+
+	if (rc)
+		return rc;
+	if (err <= 0 || err > 4095)
+		return -EINVAL;
+	g->fail_errno = err;
+	g->fail_count = count;
+	return 0;
+}
+
 SPHB_API int sphb_host_state(struct sphb_machine *m, const char *dev_id, const char **name)
 {
 	struct sphb_dev *d;
 	struct sphb_sim_group *g;
 	const struct sphb_pe *pe;
-	int rc = sim_dev(m, dev_id, &d, &g), st, group;
+	int rc = sim_dev(m, dev_id, &d, &g), st;
 
 	if (rc)
 		return rc;
 	pe = sphb_eeh_pe_of_dev(d);
-	group = d->iommu_group;
-	st = sphb_host_pe_op(m, &group, 1, SPHB_PE_GET_STATE, NULL);
+	st = sphb_sim_state(m, g);
 	if (pe && pe->permanent)
 		*name = "permanent";
 	else if (st == SPHB_PE_STATE_NORMAL)

@@ -347,7 +347,21 @@ static int do_host(struct cli *c, char **tok, int n)
 		printf("host busy %s -> %llu ms\n", tok[2], (unsigned long long)ms);
 		return 0;
 	}
-	return script_error(c, "host: expected 'host freeze DEV', 'host state DEV' or 'host busy DEV MS'");
+	if (n >= 3 && !strcmp(tok[1], "fail")) {
+		uint64_t e, cnt = 1;
+		if (n < 4 || n > 5 || !parse_num(tok[3], 32, &e) || tok[3][0] == '-' ||
+		    (n == 5 && (!parse_num(tok[4], 32, &cnt) || tok[4][0] == '-')))
+			return script_error(c, "host fail: expected 'host fail DEV ERRNO [COUNT]'");
+		rc = sphb_host_fail(c->m, tok[2], (int)e, (unsigned)cnt);
+		if (rc == -EINVAL)
+			return script_error(c, "host fail: errno %s out of range 1..4095", tok[3]);
+		if (rc)
+			return dev_error(c, "host fail", tok[2], rc);
+		printf("host fail %s -> next %llu ops fail with errno %llu\n", tok[2],
+		       (unsigned long long)cnt, (unsigned long long)e);
+		return 0;
+	}
+	return script_error(c, "host: expected 'host freeze DEV', 'host state DEV', 'host busy DEV MS' or 'host fail DEV ERRNO [COUNT]'");
 }
 
 static void guest_trace(void *opaque, const struct sphb_guest_call *call)

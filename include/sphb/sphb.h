@@ -163,6 +163,9 @@ SPHB_API int sphb_dev_config_addr(const struct sphb_machine *m, const char *dev_
 SPHB_API int sphb_host_freeze(struct sphb_machine *m, const char *dev_id, uint32_t *pe_cfg);
 SPHB_API int sphb_host_busy(struct sphb_machine *m, const char *dev_id, uint32_t ms);
 SPHB_API int sphb_host_state(struct sphb_machine *m, const char *dev_id, const char **name);
+/* The host's next `count` EEH operations on the device's PE fail with
+ * -err (e.g. EIO, ENODEV), as a failing kernel would; count 0 cancels. */
+SPHB_API int sphb_host_fail(struct sphb_machine *m, const char *dev_id, int err, unsigned count);
 
 /* Virtual time in milliseconds; host resets and guest waits advance it. */
 SPHB_API uint64_t sphb_clock_ms(const struct sphb_machine *m);

@@ -56,11 +56,15 @@ struct sphb_sim_group {
 	uint32_t last_err_func;	/* PAPR Table 7-75 operation of the last injection */
 	uint64_t last_err_addr;
 	uint64_t err_time_ms;	/* virtual time of the last freeze */
+	unsigned fail_count;	/* the next fail_count ops fail with -fail_errno */
+	int fail_errno;
 	bool err_injected;
 };
 
 struct sphb_sim_group *sphb_sim_group(struct sphb_machine *m, int group, bool create);
 void sphb_sim_group_put(struct sphb_machine *m, int group);
+/* The host's own view of the group's PE (no failure injection). */
+int sphb_sim_state(const struct sphb_machine *m, const struct sphb_sim_group *g);
 /* The hardware detected an error: freeze MMIO and DMA of the group's PE. */
 void sphb_sim_freeze(struct sphb_machine *m, struct sphb_sim_group *g);
 

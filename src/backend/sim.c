@@ -49,7 +49,7 @@ void sphb_sim_freeze(struct sphb_machine *m, struct sphb_sim_group *g)
 }
 
 /* eeh_pe_get_state(): the host's view mapped to 0/1/2/4/5. */
-static int host_state(const struct sphb_machine *m, const struct sphb_sim_group *g)
+int sphb_sim_state(const struct sphb_machine *m, const struct sphb_sim_group *g)
 {
 	if (m->now_ms < g->busy_until_ms)
 		return SPHB_PE_STATE_UNAVAIL; /* the host is recovering above the PE */
@@ -109,7 +109,7 @@ static int group_op(struct sphb_machine *m, struct sphb_sim_group *g,
 		g->dma_stopped = false;
 		return 0;
 	case SPHB_PE_GET_STATE:
-		return host_state(m, g);
+		return sphb_sim_state(m, g);
 	case SPHB_PE_RESET_HOT:
 	case SPHB_PE_RESET_FUNDAMENTAL:
 		/* freeze first, block config, assert the reset and hold it */
@@ -160,6 +160,11 @@ int sphb_host_pe_op(struct sphb_machine *m, const int *groups, unsigned n,
 
 		if (!g || !g->ndevs)
 			return -ENODEV; /* the group has no EEH PE */
+		if (g->fail_count) {
+			/* a host failure a test asked for (sphb_host_fail) */
+			g->fail_count--;
+			return -g->fail_errno;
+		}
 		rc = group_op(m, g, op, err);
 		if (rc)
 			return rc;
