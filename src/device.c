@@ -556,6 +556,27 @@ void sphb_dev_unlink(struct sphb_dev *d)
 	}
 }
 
+static uint8_t *bar_mem(struct sphb_bar *b);
+
+/* The 16-byte MSI-X table entry of `vector` in the device's BAR memory. */
+uint8_t *sphb_dev_msix_entry(struct sphb_dev *d, unsigned vector)
+{
+	uint8_t *mem;
+
+	if (vector >= d->msix_vectors)
+		return NULL;
+	mem = bar_mem(&d->bar[d->msix_bar]);
+	return mem ? mem + d->msix_table_off + 16u * vector : NULL;
+}
+
+void sphb_dev_msix_pend(struct sphb_dev *d, unsigned vector)
+{
+	uint8_t *mem = vector < d->msix_vectors ? bar_mem(&d->bar[d->msix_bar]) : NULL;
+
+	if (mem)
+		mem[d->msix_pba_off + vector / 8] |= (uint8_t)(1u << (vector % 8));
+}
+
 /* QEMU's pre-reset for pass-through devices: MSI-X Enable cleared and the
  * emulated MSI-X state reset, so the guest re-programs it after recovery. */
 void sphb_dev_msix_prereset(struct sphb_dev *d)
@@ -614,6 +635,8 @@ static void msix_table_init(struct sphb_dev *d)
 void sphb_dev_reset(struct sphb_dev *d)
 {
 	memcpy(d->cfg, d->cfg_init, d->cfg_size);
+	d->intx = false; /* a reset function stops driving INTx */
+	sphb_lsi_update(d);
 	for (unsigned i = 0; i < SPHB_NBARS; i++)
 		if (d->bar[i].mem)
 			memset(d->bar[i].mem, 0, (size_t)backing_size(&d->bar[i]));

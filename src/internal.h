@@ -22,6 +22,11 @@
 #define SPHB_MEM64_WIN_SIZE 0x10000000000ull
 #define SPHB_MEM_WIN_BUS_OFFSET 0x80000000ull
 #define SPHB_ID_MAX 64
+#define SPHB_MSI_FIRST 0x1300u
+#define SPHB_MSI_COUNT 0xd00u
+#define SPHB_LSI_BASE 0x1200u
+#define SPHB_MSI_WINDOW 0x40000000000ull	/* bus address of the PHB's MSI window */
+#define SPHB_MSI32_WINDOW 0x7ffff000u		/* 32-bit MSI-X (change-msi function 6) */
 
 /* PCI config-space offsets and bits used by the model. */
 #define PCI_VENDOR_ID 0x00
@@ -83,6 +88,8 @@ struct sphb_dev {
 	unsigned msi_vectors, msix_vectors, msix_bar;
 	uint32_t msix_table_off, msix_pba_off;
 	uint32_t host_saved[16];	/* header saved by the (simulated) host */
+	bool intx;			/* the device drives its INTx pin */
+	bool intx_counted;		/* ... and is counted on the PHB's LSI */
 	struct sphb_dev *next_in_machine;
 };
 
@@ -110,8 +117,11 @@ struct sphb_phb {
 	struct sphb_dev *devs[256]; /* root bus, by devfn */
 	unsigned ndevs;
 	struct sphb_pe shared_pe;	/* pe-mode=shared */
-	struct sphb_pe *pes;		/* pe-mode=per-group, sorted by group */
+	struct sphb_pe *pes;		/* the PHB's IOMMU groups (per-group: its PEs) */
 	unsigned npes;
+	/* MSIs, keyed by devfn of the root bus (bug B6 fixed) */
+	struct { uint32_t first; uint16_t count; uint8_t type; } msi[256];
+	uint16_t lsi_count[4];		/* devices asserting each swizzled pin */
 };
 
 struct sphb_machine {
@@ -122,6 +132,8 @@ struct sphb_machine {
 	uint64_t now_ms;		      /* virtual time */
 	struct sphb_sim_group *groups;	      /* simulated host: IOMMU groups */
 	unsigned ngroups;
+	/* machine-wide MSI pool: SPHB_MSI_COUNT IRQs from SPHB_MSI_FIRST */
+	uint64_t msi_used[(0xd00 + 63) / 64];
 	/* ibm,open-errinjct session */
 	bool errinjct_open;
 	uint32_t errinjct_token;
@@ -182,6 +194,8 @@ int sphb_sim_dev_add(struct sphb_machine *m, struct sphb_opts *o);
 void sphb_dev_free(struct sphb_dev *d);
 void sphb_dev_reset(struct sphb_dev *d);
 void sphb_dev_unlink(struct sphb_dev *d);
+uint8_t *sphb_dev_msix_entry(struct sphb_dev *d, unsigned vector);
+void sphb_dev_msix_pend(struct sphb_dev *d, unsigned vector);
 struct sphb_dev *sphb_dev_by_id(const struct sphb_machine *m, const char *id);
 uint32_t sphb_cfg_read(struct sphb_dev *d, uint32_t off, unsigned size);
 void sphb_cfg_write(struct sphb_dev *d, uint32_t off, unsigned size,
@@ -272,6 +286,12 @@ struct sphb_errinjct_token {
 extern const struct sphb_errinjct_token sphb_errinjct_tokens[SPHB_ERRINJCT_NTOKENS];
 /* Machine reset: the open session (if any) is closed. */
 void sphb_errinjct_reset(struct sphb_machine *m);
+
+/* ---- rtas_msi.c ---- */
+sphb_rtas_fn sphb_rtas_change_msi, sphb_rtas_query_irq;
+void sphb_msi_phb_reset(struct sphb_phb *phb);
+void sphb_msi_dev_gone(struct sphb_dev *d);
+void sphb_lsi_update(struct sphb_dev *d);
 
 /* ---- rtas_pci.c ---- */
 sphb_rtas_fn sphb_rtas_ibm_read_pci_config, sphb_rtas_ibm_write_pci_config,

@@ -105,6 +105,7 @@ SPHB_API int sphb_machine_del(struct sphb_machine *m, const char *id)
 	d = sphb_dev_by_id(m, id);
 	if (!d)
 		return -ENOENT;
+	sphb_msi_dev_gone(d);
 	sphb_dev_unlink(d);
 	sphb_eeh_dev_detach(d);
 	sphb_dev_free(d);

@@ -177,6 +177,7 @@ void sphb_phb_free(struct sphb_phb *phb)
 void sphb_phb_reset(struct sphb_phb *phb)
 {
 	sphb_eeh_phb_reset(phb); /* qemu-spapr-phb.md §5.4 step 3 */
+	sphb_msi_phb_reset(phb); /* step 4: every MSI of the PHB is freed */
 }
 
 struct sphb_phb *sphb_phb_by_bus_name(const struct sphb_machine *m,

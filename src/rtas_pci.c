@@ -64,8 +64,11 @@ static void cfg_write(struct sphb_machine *m, struct sphb_rtas_ctx *c,
 		rtas_status(c, RTAS_OUT_HW_ERROR);
 		return;
 	}
-	if (!ext_clamped(d, off) && !sphb_dev_mmio_stopped(d))
+	if (!ext_clamped(d, off) && !sphb_dev_mmio_stopped(d)) {
 		sphb_cfg_write(d, off, size, val);
+		if (off < PCI_COMMAND + 2 && off + size > PCI_COMMAND)
+			sphb_lsi_update(d); /* INTx Disable may have changed */
+	}
 	rtas_status(c, RTAS_OUT_SUCCESS);
 }
 

@@ -60,6 +60,10 @@ struct sphb_host_ops {
 	int (*mem_read)(void *opaque, uint64_t gpa, void *buf, size_t len);
 	int (*mem_write)(void *opaque, uint64_t gpa, const void *buf, size_t len);
 	void (*log)(void *opaque, enum sphb_log_level level, const char *msg);
+	/* Interrupts (may be NULL): irq_set drives a level-triggered LSI line
+	 * (0x1200 + PHB index * 4 + pin), irq_pulse delivers an MSI (edge). */
+	void (*irq_set)(void *opaque, uint32_t irq, int level);
+	void (*irq_pulse)(void *opaque, uint32_t irq);
 };
 
 /* Create an empty machine. The default PHB (index 0, id "pci") is added by
@@ -170,6 +174,20 @@ SPHB_API int sphb_host_fail(struct sphb_machine *m, const char *dev_id, int err,
 /* Virtual time in milliseconds; host resets and guest waits advance it. */
 SPHB_API uint64_t sphb_clock_ms(const struct sphb_machine *m);
 SPHB_API int sphb_clock_advance(struct sphb_machine *m, uint64_t ms);
+
+/* ---- interrupts from simulated devices ---------------------------------- */
+/*
+ * sphb_dev_intx: the device drives its INTx pin (level 1 = asserted). The
+ * PHB's LSI for the swizzled pin follows the wired-OR of its devices and is
+ * reported through irq_set; a device with INTx Disable set (Command bit 10)
+ * does not drive the line. Returns 0, -ENOENT (no such device).
+ * sphb_dev_msi: the device sends MSI/MSI-X vector `vector` with the message
+ * the guest programmed; it reaches irq_pulse when it targets the PHB's MSI
+ * window. -EIO: blocked (the PE is DMA-stopped); -EAGAIN: masked (MSI-X
+ * pending bit set) or MSI/MSI-X not enabled; -ERANGE: no such vector.
+ */
+SPHB_API int sphb_dev_intx(struct sphb_machine *m, const char *dev_id, int level);
+SPHB_API int sphb_dev_msi(struct sphb_machine *m, const char *dev_id, unsigned vector);
 
 /* ---- guest-recovery driver -------------------------------------------- */
 /*
