@@ -69,7 +69,7 @@ $(O)/tools/%.o: tools/%.c $(wildcard tools/*.h) include/sphb/sphb.h
 
 $(O)/sphb: $(CLI_OBJS) $(O)/libsphb.a
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) $(SAN_LDFLAGS) $(LDFLAGS) -o $@ $(CLI_OBJS) $(O)/libsphb.a
+	$(Q)$(CC) $(SAN_LDFLAGS) $(LDFLAGS) -o $@ $(CLI_OBJS) $(O)/libsphb.a -lfdt
 
 $(O)/tests/unit/%: tests/unit/%.c tests/harness.h $(O)/libsphb.a
 	@mkdir -p $(dir $@)
@@ -91,8 +91,8 @@ $(O)/tests/fuzz/replay_%: tests/fuzz/fuzz_%.c tests/fuzz/replay_main.c tests/har
 tests: all $(UNIT_BINS) $(REPLAY_BINS)
 
 # Debian packages each goal needs; installed when run as root, else printed.
-DEMO_PKGS := gcc make libc6-dev
-CHECK_PKGS := $(DEMO_PKGS) g++ pkg-config qemu-system-ppc python3 valgrind
+DEMO_PKGS := gcc make libc6-dev libfdt-dev
+CHECK_PKGS := $(DEMO_PKGS) g++ pkg-config qemu-system-ppc device-tree-compiler python3 valgrind
 deps-demo:
 	@scripts/deps.sh $(DEMO_PKGS)
 deps-check:

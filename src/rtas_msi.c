@@ -203,21 +203,14 @@ void sphb_rtas_change_msi(struct sphb_machine *m, struct sphb_rtas_ctx *c)
 	/* B5 fixed: an MSI block is aligned to its power-of-two size; MSI-X keeps
 	 * QEMU's 2-alignment so first IRQ numbers match QEMU's. */
 	align = type == MSI_TYPE_MSI ? pow2_ceil(req) : 2;
-	/* the previous allocation is given up only once the new one succeeded */
-	{
-		uint32_t old_first = phb->msi[d->devfn].first;
-		uint16_t old_count = phb->msi[d->devfn].count;
-
-		if (old_count)
-			pool_mark(m, old_first - SPHB_MSI_FIRST, old_count, false);
-		idx = pool_alloc(m, req, align);
-		if (idx < 0) {
-			if (old_count)
-				pool_mark(m, old_first - SPHB_MSI_FIRST, old_count, true);
-			rtas_status(c, RTAS_OUT_HW_ERROR);
-			return;
-		}
+	/* as QEMU: allocate while the previous allocation is still held, then
+	 * give the previous one up (so a failure leaves it intact) */
+	idx = pool_alloc(m, req, align);
+	if (idx < 0) {
+		rtas_status(c, RTAS_OUT_HW_ERROR);
+		return;
 	}
+	release(phb, d->devfn);
 	if (type == MSI_TYPE_MSI) {
 		msi_program(d, addr, SPHB_MSI_FIRST + (uint32_t)idx);
 	} else if (!msix_program(d, req, addr, SPHB_MSI_FIRST + (uint32_t)idx)) {

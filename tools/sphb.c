@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "sphb/sphb.h"
+#include "cli.h"
 
 #define GUEST_RAM_SIZE (1ull << 30)
 /* The RTAS argument buffer: above the first 16 MiB, which scripts own. */
@@ -561,7 +562,6 @@ int main(int argc, char **argv)
 			goto done;
 		}
 	}
-	(void)out;
 	if (!strcmp(cmd, "run")) {
 		if (nrest > 1) {
 			fprintf(stderr, "sphb: run: one SCRIPT at most (got '%s' and '%s')\n",
@@ -570,6 +570,13 @@ int main(int argc, char **argv)
 			goto done;
 		}
 		rc = run_script(&c, nrest ? rest[0] : "-");
+	} else if (!strcmp(cmd, "dt")) {
+		if (!out || nrest) {
+			fprintf(stderr, "sphb: dt: expected -o FILE.dtb and no other argument\n");
+			rc = 2;
+			goto done;
+		}
+		rc = sphb_cli_dt(c.m, out);
 	} else {
 		fprintf(stderr, "sphb: %s: not supported yet\n", cmd);
 		rc = 2;

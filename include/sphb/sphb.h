@@ -189,6 +189,25 @@ SPHB_API int sphb_clock_advance(struct sphb_machine *m, uint64_t ms);
 SPHB_API int sphb_dev_intx(struct sphb_machine *m, const char *dev_id, int level);
 SPHB_API int sphb_dev_msi(struct sphb_machine *m, const char *dev_id, unsigned vector);
 
+/* ---- device tree ------------------------------------------------------- */
+/*
+ * The guest-visible device-tree pieces the library owns, through callbacks so
+ * a host can use any FDT library. sphb_fdt_phbs emits one node "pci@<BUID>"
+ * per PHB (with a child per device): call it with the root node open.
+ * sphb_fdt_rtas emits properties only (tokens of every call the library
+ * implements, ibm,errinjct-tokens, rtas-error-log-max, ...): call it with
+ * the /rtas node open. A non-zero callback return stops and is returned.
+ */
+struct sphb_fdt_ops {
+	size_t sz;		/* sizeof(struct sphb_fdt_ops) */
+	int (*begin_node)(void *opaque, const char *name);
+	int (*end_node)(void *opaque);
+	int (*property)(void *opaque, const char *name, const void *value, size_t len);
+	uint32_t intc_phandle;	/* interrupt controller for interrupt-map; 0: QEMU's 0x1111 */
+};
+SPHB_API int sphb_fdt_phbs(struct sphb_machine *m, const struct sphb_fdt_ops *ops, void *opaque);
+SPHB_API int sphb_fdt_rtas(struct sphb_machine *m, const struct sphb_fdt_ops *ops, void *opaque);
+
 /* ---- guest-recovery driver -------------------------------------------- */
 /*
  * A guest-side client of the RTAS entry above: the EEH core of a Linux 6.12
