@@ -88,7 +88,16 @@ $(O)/tests/fuzz/replay_%: tests/fuzz/fuzz_%.c tests/fuzz/replay_main.c tests/har
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(ALL_CFLAGS) -Wno-conversion -Itests $(SAN_LDFLAGS) $(LDFLAGS) -o $@ $< tests/fuzz/replay_main.c $(O)/libsphb.a
 
-tests: all $(UNIT_BINS) $(REPLAY_BINS)
+# The concurrency tests once more under ThreadSanitizer (normal build only)
+TSAN_TESTS := test_tce_threads
+TSAN_BINS := $(if $(SAN),,$(TSAN_TESTS:%=$(O)/tests/tsan/%))
+$(O)/tests/tsan/%: tests/unit/%.c tests/harness.h $(LIB_SRCS) $(wildcard src/*.h src/backend/*.h)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  TSAN    $<")
+	$(Q)$(CC) -std=c11 -g -O1 -D_POSIX_C_SOURCE=200809L -Iinclude -Isrc -Itests -fsanitize=thread \
+		-o $@ $< $(LIB_SRCS) -pthread
+
+tests: all $(UNIT_BINS) $(REPLAY_BINS) $(TSAN_BINS)
 
 # Debian packages each goal needs; installed when run as root, else printed.
 DEMO_PKGS := gcc make libc6-dev libfdt-dev

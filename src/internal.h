@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -122,6 +123,9 @@ struct sphb_phb {
 	/* MSIs, keyed by devfn of the root bus (bug B6 fixed) */
 	struct { uint32_t first; uint16_t count; uint8_t type; } msi[256];
 	uint16_t lsi_count[4];		/* devices asserting each swizzled pin */
+	/* DMA windows (0: default 32-bit, 1: DDW), read by translation without locks */
+	struct sphb_tce_table *_Atomic win[2];
+	bool win_default[2];		/* the window is the (restored) default window */
 };
 
 struct sphb_machine {
@@ -134,6 +138,9 @@ struct sphb_machine {
 	unsigned ngroups;
 	/* machine-wide MSI pool: SPHB_MSI_COUNT IRQs from SPHB_MSI_FIRST */
 	uint64_t msi_used[(0xd00 + 63) / 64];
+	/* translations in flight; windows retired while any runs are freed later */
+	atomic_uint dma_readers;
+	struct sphb_tce_table *retired;
 	/* ibm,open-errinjct session */
 	bool errinjct_open;
 	uint32_t errinjct_token;
@@ -292,6 +299,29 @@ sphb_rtas_fn sphb_rtas_change_msi, sphb_rtas_query_irq;
 void sphb_msi_phb_reset(struct sphb_phb *phb);
 void sphb_msi_dev_gone(struct sphb_dev *d);
 void sphb_lsi_update(struct sphb_dev *d);
+
+/* ---- tce.c ---- */
+struct sphb_tce_table;
+struct sphb_tce_table *sphb_tce_new(uint32_t liobn, uint64_t bus_offset, unsigned page_shift,
+				    uint64_t nb);
+void sphb_tce_publish(struct sphb_phb *phb, unsigned w, struct sphb_tce_table *t);
+void sphb_tce_machine_free(struct sphb_machine *m);
+uint64_t sphb_tce_get(struct sphb_tce_table *t, uint64_t i);
+int sphb_tce_put(struct sphb_tce_table *t, uint64_t i, uint64_t tce);
+int64_t sphb_tce_index(const struct sphb_tce_table *t, uint64_t ioba);
+uint64_t sphb_tce_nb(const struct sphb_tce_table *t);
+unsigned sphb_tce_shift(const struct sphb_tce_table *t);
+uint64_t sphb_tce_offset(const struct sphb_tce_table *t);
+uint32_t sphb_tce_liobn(const struct sphb_tce_table *t);
+size_t sphb_tce_bytes(const struct sphb_tce_table *t);
+struct sphb_tce_table *sphb_tce_by_liobn(const struct sphb_machine *m, uint64_t liobn,
+					 struct sphb_phb **phbp);
+/* the PHB's default window: a fresh table at dma_win_addr/dma_win_size, 4 KiB pages */
+int sphb_dma_reset(struct sphb_phb *phb);
+
+/* ---- rtas_ddw.c ---- */
+sphb_rtas_fn sphb_rtas_query_pe_dma_window, sphb_rtas_create_pe_dma_window,
+	sphb_rtas_remove_pe_dma_window, sphb_rtas_reset_pe_dma_window;
 
 /* ---- rtas_pci.c ---- */
 sphb_rtas_fn sphb_rtas_ibm_read_pci_config, sphb_rtas_ibm_write_pci_config,

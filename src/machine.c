@@ -57,6 +57,7 @@ SPHB_API void sphb_machine_free(struct sphb_machine *m)
 		next = d->next_in_machine;
 		sphb_dev_free(d);
 	}
+	sphb_tce_machine_free(m);
 	for (unsigned i = 0; i < SPHB_MAX_PHBS; i++)
 		sphb_phb_free(m->phbs[i]);
 	free(m->groups);

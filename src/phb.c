@@ -39,7 +39,7 @@ static int phb_props(struct sphb_machine *m, struct sphb_opts *o,
 				   &p->dma_win_addr);
 	if (!rc)
 		rc = sphb_opts_u64(m, o, "dma_win_size", 0x40000000, 0x1000,
-				   1ull << 62, true, &p->dma_win_size);
+				   1ull << 43, true, &p->dma_win_size); /* <= 2^31 4K TCEs */
 	if (!rc)
 		rc = sphb_opts_u64(m, o, "dma64_win_addr", 0x800000000000000ull, 0,
 				   UINT64_MAX, true, &p->dma64_win_addr);
@@ -160,6 +160,13 @@ int sphb_phb_add(struct sphb_machine *m, struct sphb_opts *o)
 	if (p->legacy_vfio_type)
 		sphb_log(m, SPHB_LOG_WARN,
 			 "spapr-pci-vfio-host-bridge is deprecated: use spapr-pci-host-bridge (EEH works on it); 'iommu' is ignored");
+	p->m = m;
+	rc = sphb_dma_reset(p);
+	if (rc) {
+		sphb_log(m, SPHB_LOG_ERROR, "%s: index=%u: cannot allocate the default DMA window",
+			 o->type, p->index);
+		goto fail;
+	}
 	m->phbs[p->index] = p;
 	return 0;
 fail:
@@ -176,6 +183,7 @@ void sphb_phb_free(struct sphb_phb *phb)
 
 void sphb_phb_reset(struct sphb_phb *phb)
 {
+	(void)sphb_dma_reset(phb); /* §5.4 step 1; on ENOMEM the old windows stay */
 	sphb_eeh_phb_reset(phb); /* qemu-spapr-phb.md §5.4 step 3 */
 	sphb_msi_phb_reset(phb); /* step 4: every MSI of the PHB is freed */
 }

@@ -28,6 +28,10 @@ static const struct rtas_call calls[RTAS_TOKEN_SLOTS] = {
 	[0x23] = { "ibm,set-slot-reset", 4, 1, sphb_rtas_set_slot_reset },
 	[0x24] = { "ibm,configure-pe", 3, 1, sphb_rtas_configure_pe },
 	[0x25] = { "ibm,slot-error-detail", 8, 1, sphb_rtas_slot_error_detail },
+	[0x26] = { "ibm,query-pe-dma-window", 3, 5, sphb_rtas_query_pe_dma_window },
+	[0x27] = { "ibm,create-pe-dma-window", 5, 4, sphb_rtas_create_pe_dma_window },
+	[0x28] = { "ibm,remove-pe-dma-window", 1, 1, sphb_rtas_remove_pe_dma_window },
+	[0x29] = { "ibm,reset-pe-dma-window", 3, 1, sphb_rtas_reset_pe_dma_window },
 	/* beyond QEMU (none there; 0x202D-0x202F are unstable): ERRINJCT */
 	[0x30] = { "ibm,open-errinjct", 0, 2, sphb_rtas_open_errinjct },
 	[0x31] = { "ibm,errinjct", 3, 1, sphb_rtas_errinjct },

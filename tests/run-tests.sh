@@ -35,6 +35,10 @@ for b in "$@"; do
 				--errors-for-leak-kinds=definite,indirect "$t"
 		done
 	fi
+	for t in "$build"/tests/tsan/*; do
+		[ -x "$t" ] || continue
+		run "tsan/$(basename "$t")" env TSAN_OPTIONS="halt_on_error=1 exitcode=1" "$t"
+	done
 	for t in "$build"/tests/fuzz/replay_*; do
 		[ -x "$t" ] || continue
 		name=$(basename "$t" | sed 's/^replay_//')

@@ -417,6 +417,103 @@ static int do_guest(struct cli *c, char **tok, int n)
 	return 0;
 }
 
+static int do_hcall(struct cli *c, char **tok, int n)
+{
+	static const struct { const char *name; uint64_t nr; unsigned nret; } hc[] = {
+		{ "H_GET_TCE", 0x1c, 1 }, { "H_PUT_TCE", 0x20, 0 },
+		{ "H_STUFF_TCE", 0x138, 0 }, { "H_PUT_TCE_INDIRECT", 0x13c, 0 },
+	};
+	uint64_t nr, args[8], rets[1] = { 0 };
+	const char *name = NULL;
+	char num[24];
+	unsigned nret = 0;
+	int64_t hret = 0;
+	int rc;
+
+	if (n < 2 || n > 10)
+		return script_error(c, "hcall: expected 'hcall NAME|NUMBER ARG...' (at most 8 ARGs)");
+	for (unsigned i = 0; i < sizeof(hc) / sizeof(hc[0]); i++)
+		if (!strcmp(tok[1], hc[i].name) || (parse_num(tok[1], 64, &nr) && nr == hc[i].nr)) {
+			name = hc[i].name;
+			nr = hc[i].nr;
+			nret = hc[i].nret;
+		}
+	if (!name) {
+		if (!parse_num(tok[1], 64, &nr) || tok[1][0] == '-')
+			return script_error(c, "hcall: unknown hypercall '%s'", tok[1]);
+		snprintf(num, sizeof(num), "0x%llx", (unsigned long long)nr);
+		name = num;
+	}
+	for (int i = 2; i < n; i++)
+		if (!parse_num(tok[i], 64, &args[i - 2]))
+			return script_error(c, "hcall: bad argument '%s' (a 64-bit number)", tok[i]);
+	rc = sphb_hcall(c->m, nr, args, (unsigned)(n - 2), rets, nret, &hret);
+	if (rc == -ENOENT) {
+		printf("hcall %s -> -2\n", name); /* H_FUNCTION: not a PHB hcall */
+		return 0;
+	}
+	if (rc)
+		return script_error(c, "hcall: failed: %s", strerror(-rc));
+	printf("hcall %s -> %lld", name, (long long)hret);
+	if (nret && hret == 0)
+		printf(" 0x%016llx", (unsigned long long)rets[0]);
+	putchar('\n');
+	return 0;
+}
+
+/* device-initiated DMA through the PHB's TCE translation */
+static int do_dma(struct cli *c, char **tok, int n)
+{
+	uint64_t iova, len, buid, gpa, v;
+	uint32_t cfg;
+	unsigned perm;
+	bool rd;
+	int rc;
+
+	if (n < 4 || (strcmp(tok[1], "read") && strcmp(tok[1], "write")))
+		return script_error(c, "dma: expected 'dma read DEV IOVA LEN' or 'dma write DEV IOVA WORD...'");
+	rd = !strcmp(tok[1], "read");
+	if (sphb_dev_config_addr(c->m, tok[2], &buid, &cfg))
+		return script_error(c, "dma: unknown device '%s'", tok[2]);
+	if (!parse_num(tok[3], 64, &iova) || tok[3][0] == '-')
+		return script_error(c, "dma: bad IOVA '%s'", tok[3]);
+	if (rd && (n != 5 || !parse_num(tok[4], 32, &len) || tok[4][0] == '-' || len > 4096 || (len & 3)))
+		return script_error(c, "dma read: expected LEN, a multiple of 4 up to 4096");
+	if (!rd)
+		len = (uint64_t)(n - 4) * 4;
+	/* check every byte first, so a fault moves nothing */
+	for (uint64_t off = 0; off < len; off += 4) {
+		rc = sphb_dma_translate(c->m, buid, cfg, iova + off, &gpa, &perm);
+		if (rc == -EIO) {
+			printf("dma %s -> BLOCKED\n", tok[2]);
+			return 0;
+		}
+		if (rc || !(perm & (rd ? 1u : 2u)) || gpa > GUEST_RAM_SIZE - 4) {
+			printf("dma %s -> FAULT\n", tok[2]);
+			return 0;
+		}
+	}
+	if (rd)
+		printf("dma %s -> OK", tok[2]);
+	for (uint64_t off = 0; off < len; off += 4) {
+		(void)sphb_dma_translate(c->m, buid, cfg, iova + off, &gpa, &perm);
+		if (rd) {
+			const uint8_t *p = c->ram + gpa;
+			printf(" 0x%08x", (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3]);
+		} else {
+			if (!parse_num(tok[4 + off / 4], 32, &v))
+				return script_error(c, "dma write: bad word '%s'", tok[4 + off / 4]);
+			c->ram[gpa] = (uint8_t)(v >> 24); c->ram[gpa + 1] = (uint8_t)(v >> 16);
+			c->ram[gpa + 2] = (uint8_t)(v >> 8); c->ram[gpa + 3] = (uint8_t)v;
+		}
+	}
+	if (rd)
+		putchar('\n');
+	else
+		printf("dma %s -> OK\n", tok[2]);
+	return 0;
+}
+
 static int run_statement(struct cli *c, char *line)
 {
 	char *tok[MAX_TOK + 8];
@@ -457,8 +554,10 @@ static int run_statement(struct cli *c, char *line)
 		return do_host(c, tok, n);
 	if (!strcmp(tok[0], "guest"))
 		return do_guest(c, tok, n);
-	if (!strcmp(tok[0], "hcall") || !strcmp(tok[0], "dma"))
-		return script_error(c, "%s: not supported yet", tok[0]);
+	if (!strcmp(tok[0], "hcall"))
+		return do_hcall(c, tok, n);
+	if (!strcmp(tok[0], "dma"))
+		return do_dma(c, tok, n);
 	return script_error(c, "unknown statement '%s'", tok[0]);
 }
 

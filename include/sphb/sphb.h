@@ -189,6 +189,27 @@ SPHB_API int sphb_clock_advance(struct sphb_machine *m, uint64_t ms);
 SPHB_API int sphb_dev_intx(struct sphb_machine *m, const char *dev_id, int level);
 SPHB_API int sphb_dev_msi(struct sphb_machine *m, const char *dev_id, unsigned vector);
 
+/* ---- DMA: TCE hypercalls and translation --------------------------------- */
+/*
+ * sphb_hcall: the TCE hypercalls H_GET_TCE (0x1C), H_PUT_TCE (0x20),
+ * H_STUFF_TCE (0x138) and H_PUT_TCE_INDIRECT (0x13C), args = r4..r7. The
+ * H_* return code goes to *hret (H_SUCCESS 0, H_PARAMETER -4); H_GET_TCE
+ * stores the TCE in rets[0]. Returns 0, or -ENOENT for an hcall the library
+ * does not own (the VMM answers it, e.g. H_FUNCTION), -EINVAL.
+ *
+ * sphb_dma_translate: a DMA by the function at config address `requester`
+ * (bus/devfn bits) below PHB `buid` to `bus_addr`: *gpa and *perm (TCE
+ * bits: 1 read, 2 write, 3 both) on success; -EFAULT: no window or no
+ * mapping; -EIO: the requester's PE is DMA-stopped; -ENODEV: no such PHB.
+ * It may run on any thread concurrently with sphb_hcall and with DMA-window
+ * changes on the same PHB: it takes no lock and never sees freed memory.
+ * Device hot-plug and EEH state changes must still be serialized with it.
+ */
+SPHB_API int sphb_hcall(struct sphb_machine *m, uint64_t opcode, const uint64_t *args,
+			unsigned nargs, uint64_t *rets, unsigned nrets, int64_t *hret);
+SPHB_API int sphb_dma_translate(struct sphb_machine *m, uint64_t buid, uint32_t requester,
+				uint64_t bus_addr, uint64_t *gpa, unsigned *perm);
+
 /* ---- device tree ------------------------------------------------------- */
 /*
  * The guest-visible device-tree pieces the library owns, through callbacks so

@@ -64,7 +64,7 @@ static void ibm_read(void)
 
 static void ibm_write(void)
 {
-	uint32_t r[2], a[5];
+	uint32_t r[2], a[6] = { 0 };
 	const uint32_t dev = t_cfgaddr(0, 2, 0, 0);
 
 	/* interrupt line is writable */

@@ -85,7 +85,7 @@ static void availability(void)
 
 static void calls(void)
 {
-	uint32_t a[8], r[5];
+	uint32_t a[8], r[6];
 
 	m = t_machine(&h, "sim-pci,addr=2,id=emu",
 		      "sim-pci,addr=3,id=p,iommu-group=7,pcie=on,msix=4,bar0=mem64:64K", NULL);

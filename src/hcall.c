@@ -1,0 +1,116 @@
+/* The TCE hypercalls (qemu-spapr-phb.md §7.2; papr-spec.md C.11): H_PUT_TCE,
+ * H_GET_TCE, H_STUFF_TCE, H_PUT_TCE_INDIRECT, with QEMU's checks and return
+ * codes, and the default-window (re)creation of PHB reset (§5.4 step 1).
+ * SPDX-License-Identifier: MIT */
+#include "internal.h"
+
+#define H_SUCCESS 0
+#define H_PARAMETER (-4)
+#define H_GET_TCE 0x1c
+#define H_PUT_TCE 0x20
+#define H_STUFF_TCE 0x138
+#define H_PUT_TCE_INDIRECT 0x13c
+#define TCE_LIST_MAX 512u
+
+int sphb_dma_reset(struct sphb_phb *phb)
+{
+	struct sphb_tce_table *t = sphb_tce_new(0x80000000u | phb->index << 8, phb->dma_win_addr, 12,
+						phb->dma_win_size >> 12);
+	if (!t)
+		return -ENOMEM;
+	sphb_tce_publish(phb, 1, NULL);
+	sphb_tce_publish(phb, 0, t);
+	phb->win_default[0] = true;
+	phb->win_default[1] = false;
+	return 0;
+}
+
+static int64_t put_tce(struct sphb_machine *m, uint64_t liobn, uint64_t ioba, uint64_t tce)
+{
+	struct sphb_tce_table *t = sphb_tce_by_liobn(m, liobn, NULL);
+	int64_t i;
+
+	if (!t || (i = sphb_tce_index(t, ioba)) < 0)
+		return H_PARAMETER;
+	return sphb_tce_put(t, (uint64_t)i, tce) ? H_PARAMETER : H_SUCCESS;
+}
+
+static int64_t get_tce(struct sphb_machine *m, uint64_t liobn, uint64_t ioba, uint64_t *tce)
+{
+	struct sphb_tce_table *t = sphb_tce_by_liobn(m, liobn, NULL);
+	int64_t i;
+
+	if (!t || (i = sphb_tce_index(t, ioba)) < 0)
+		return H_PARAMETER;
+	*tce = sphb_tce_get(t, (uint64_t)i);
+	return H_SUCCESS;
+}
+
+static int64_t stuff_tce(struct sphb_machine *m, uint64_t liobn, uint64_t ioba, uint64_t tce,
+			 uint64_t npages)
+{
+	struct sphb_tce_table *t = sphb_tce_by_liobn(m, liobn, NULL);
+	int64_t i0;
+
+	if (!t || npages == 0 || npages > sphb_tce_nb(t))
+		return H_PARAMETER;
+	i0 = sphb_tce_index(t, ioba);
+	for (uint64_t n = 0; n < npages; n++) {
+		/* npages <= nb, so i0 + n cannot wrap */
+		if (i0 < 0 || (uint64_t)i0 + n >= sphb_tce_nb(t) || sphb_tce_put(t, (uint64_t)i0 + n, tce))
+			return H_PARAMETER; /* entries before this one stay written (QEMU) */
+	}
+	return H_SUCCESS;
+}
+
+static int64_t put_tce_indirect(struct sphb_machine *m, uint64_t liobn, uint64_t ioba,
+				uint64_t list, uint64_t npages)
+{
+	struct sphb_tce_table *t = sphb_tce_by_liobn(m, liobn, NULL);
+	uint8_t buf[8 * TCE_LIST_MAX];
+	int64_t i0;
+
+	if (!t || npages == 0 || npages > TCE_LIST_MAX || (list & 0xfff))
+		return H_PARAMETER;
+	/* one read of the whole list from guest real memory */
+	if (m->ops.mem_read(m->opaque, list & 0x0fffffffffffffffull, buf, (size_t)npages * 8))
+		return H_PARAMETER;
+	i0 = sphb_tce_index(t, ioba);
+	for (uint64_t n = 0; n < npages; n++) {
+		uint64_t tce = 0;
+		for (unsigned b = 0; b < 8; b++)
+			tce = tce << 8 | buf[8 * n + b];
+		if (i0 < 0 || (uint64_t)i0 + n >= sphb_tce_nb(t) || sphb_tce_put(t, (uint64_t)i0 + n, tce))
+			return H_PARAMETER; /* stops at the first failing entry */
+	}
+	return H_SUCCESS;
+}
+
+SPHB_API int sphb_hcall(struct sphb_machine *m, uint64_t opcode, const uint64_t *args,
+			unsigned nargs, uint64_t *rets, unsigned nrets, int64_t *hret)
+{
+	uint64_t a[4] = { 0, 0, 0, 0 }, tce = 0;
+
+	if (!m || !hret || (nargs && !args))
+		return -EINVAL;
+	for (unsigned i = 0; i < nargs && i < 4; i++)
+		a[i] = args[i];
+	switch (opcode) {
+	case H_PUT_TCE:
+		*hret = put_tce(m, a[0], a[1], a[2]);
+		return 0;
+	case H_GET_TCE:
+		*hret = get_tce(m, a[0], a[1], &tce);
+		if (*hret == H_SUCCESS && rets && nrets)
+			rets[0] = tce;
+		return 0;
+	case H_STUFF_TCE:
+		*hret = stuff_tce(m, a[0], a[1], a[2], a[3]);
+		return 0;
+	case H_PUT_TCE_INDIRECT:
+		*hret = put_tce_indirect(m, a[0], a[1], a[2], a[3]);
+		return 0;
+	default:
+		return -ENOENT; /* not an hcall of this library: the VMM's H_FUNCTION */
+	}
+}

@@ -1,0 +1,90 @@
+/* Translation on device threads while vCPU work updates TCEs and creates,
+ * removes and resets DMA windows on the same PHB: no lock on the read path,
+ * and no use of freed memory (run under ThreadSanitizer by make check, and
+ * under ASan in the sanitizer build). Every translation must return either
+ * a fault or a mapping the guest actually installed at some point. */
+#include <pthread.h>
+#include <stdatomic.h>
+
+#include "harness.h"
+
+#define HI 0x8000000u
+#define LO 0x20000000u
+#define READERS 3
+#define ROUNDS 3000
+
+static struct t_host h;
+static struct sphb_machine *m;
+static atomic_int stop;
+static atomic_long translations, bad;
+
+static void *reader(void *arg)
+{
+	unsigned seed = (unsigned)(uintptr_t)arg;
+	while (!atomic_load(&stop)) {
+		uint64_t gpa, bus;
+		unsigned perm;
+		int rc;
+		seed = seed * 1103515245u + 12345u;
+		/* default window (4K pages) or the DDW one at 1 << 59 (64K pages) */
+		bus = (seed & 1) ? (1ull << 59) + ((uint64_t)(seed >> 4) & 0xffff000) : (uint64_t)(seed >> 8) & 0x3fff000;
+		rc = sphb_dma_translate(m, T_BUID0, 0x1000, bus | 0x10, &gpa, &perm);
+		if (rc == 0 && (perm != 3 || (gpa & 0xfff) != 0x10 || gpa >> 32 != 0xab))
+			atomic_fetch_add(&bad, 1);
+		else if (rc != 0 && rc != -EFAULT)
+			atomic_fetch_add(&bad, 1);
+		atomic_fetch_add(&translations, 1);
+	}
+	return NULL;
+}
+
+static int32_t rtas5(uint32_t token, uint32_t nargs, uint32_t nret, uint32_t a3, uint32_t a4, uint32_t *r)
+{
+	uint32_t a[5] = { 0, HI, LO, a3, a4 };
+	t_rtas_n(m, &h, token, nargs, nret, a, r);
+	return (int32_t)r[0];
+}
+
+int main(void)
+{
+	pthread_t th[READERS];
+	uint32_t r[6];
+
+	m = t_machine(&h, "sim-pci,addr=2,id=d", NULL);
+	for (int i = 0; i < READERS; i++)
+		if (pthread_create(&th[i], NULL, reader, (void *)(uintptr_t)(i + 1)))
+			return 77;
+	for (unsigned round = 0; round < ROUNDS; round++) {
+		uint64_t args[4], rets[1];
+		int64_t hret;
+		/* map a few pages of the default window to 0xab_0000_0000 + ... */
+		for (unsigned k = 0; k < 8; k++) {
+			args[0] = 0x80000000u; args[1] = ((round * 8 + k) % 16384) << 12;
+			args[2] = 0xab00000000ull | (args[1] << 4) | 3;
+			CHECK_EQ(sphb_hcall(m, 0x20, args, 3, rets, 0, &hret), 0);
+			CHECK_EQ(hret, 0);
+		}
+		/* window churn: create a 64K-page DDW window, map into it, remove it, reset */
+		if (rtas5(0x2027, 5, 4, 16, 28, r) == 0) {
+			args[0] = r[1]; args[1] = (1ull << 59) + ((round % 4096) << 16);
+			args[2] = 0xab00000000ull | 3;
+			CHECK_EQ(sphb_hcall(m, 0x20, args, 3, rets, 0, &hret), 0);
+			CHECK_EQ(hret, 0);
+			if (round % 3 == 0) {
+				uint32_t a[1] = { r[1] }, rr[1];
+				t_rtas_n(m, &h, 0x2028, 1, 1, a, rr);
+				CHECK_EQ(rr[0], 0);
+			}
+		}
+		if (round % 5 == 0)
+			CHECK_EQ(rtas5(0x2029, 3, 1, 0, 0, r), 0);
+	}
+	atomic_store(&stop, 1);
+	for (int i = 0; i < READERS; i++)
+		pthread_join(th[i], NULL);
+	CHECK_EQ(atomic_load(&bad), 0);
+	CHECK(atomic_load(&translations) > 0);
+	fprintf(stderr, "%ld translations\n", (long)atomic_load(&translations));
+	t_free(m, &h);
+	return t_result();
+}
