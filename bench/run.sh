@@ -66,3 +66,28 @@ if [ -x "$e" ]; then
 		"$st_ns" "$st_ir" "$rec_us" "$rec_vms" > "$build/bench/eeh-results.json"
 	echo "results: $build/bench/eeh-results.json"
 fi
+
+# DMA: TCE hypercalls and translation
+d="$build/bench/dma_bench"
+if [ -x "$d" ]; then
+	echo
+	dcsv=$("$d" time | tail -n +2)
+	printf '%-34s %10s %14s\n' "DMA operation" "ns/op" "instr/op"
+	djson="{"; dsep=""
+	for op in put get translate indirect; do
+		ns=$(printf '%s\n' "$dcsv" | awk -F, -v o=$op '$1 == o { print $2 }')
+		ir=null
+		if [ $have_vg = 1 ]; then
+			n=100000; div=100000
+			[ $op = indirect ] && { n=1000; div=512000; ns=$(awk -v a="$ns" 'BEGIN { printf "%.2f", a / 512 }'); }
+			a=$(valgrind --tool=callgrind --toggle-collect=bench_loop --callgrind-out-file=/dev/null "$d" $op $n 2>&1 | awk '/Collected/ { print $4 }')
+			z=$(valgrind --tool=callgrind --toggle-collect=bench_loop --callgrind-out-file=/dev/null "$d" empty $n 2>&1 | awk '/Collected/ { print $4 }')
+			ir=$(awk -v a="$a" -v z="$z" -v d="$div" -v n="$n" 'BEGIN { printf "%.1f", (a - z) / d }')
+		fi
+		label=$op; [ $op = indirect ] && label="indirect (per entry of 512)"
+		printf '%-34s %10s %14s\n' "$label" "$ns" "$ir"
+		djson="$djson$dsep\"$op\": {\"ns\": $ns, \"instructions\": $ir}"; dsep=", "
+	done
+	echo "$djson}" > "$build/bench/dma-results.json"
+	echo "results: $build/bench/dma-results.json"
+fi
