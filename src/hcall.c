@@ -55,12 +55,14 @@ static int64_t stuff_tce(struct sphb_machine *m, uint64_t liobn, uint64_t ioba, 
 	if (!t || npages == 0 || npages > sphb_tce_nb(t))
 		return H_PARAMETER;
 	i0 = sphb_tce_index(t, ioba);
-	for (uint64_t n = 0; n < npages; n++) {
-		/* npages <= nb, so i0 + n cannot wrap */
-		if (i0 < 0 || (uint64_t)i0 + n >= sphb_tce_nb(t) || sphb_tce_put(t, (uint64_t)i0 + n, tce))
-			return H_PARAMETER; /* entries before this one stay written (QEMU) */
+	if (i0 < 0)
+		return H_PARAMETER;
+	/* npages <= nb, so i0 + npages cannot wrap; past the end: partial (QEMU) */
+	if ((uint64_t)i0 + npages > sphb_tce_nb(t)) {
+		sphb_tce_put_run(t, (uint64_t)i0, NULL, tce, sphb_tce_nb(t) - (uint64_t)i0);
+		return H_PARAMETER;
 	}
-	return H_SUCCESS;
+	return sphb_tce_put_run(t, (uint64_t)i0, NULL, tce, npages) == npages ? H_SUCCESS : H_PARAMETER;
 }
 
 static int64_t put_tce_indirect(struct sphb_machine *m, uint64_t liobn, uint64_t ioba,
@@ -76,14 +78,13 @@ static int64_t put_tce_indirect(struct sphb_machine *m, uint64_t liobn, uint64_t
 	if (m->ops.mem_read(m->opaque, list & 0x0fffffffffffffffull, buf, (size_t)npages * 8))
 		return H_PARAMETER;
 	i0 = sphb_tce_index(t, ioba);
-	for (uint64_t n = 0; n < npages; n++) {
-		uint64_t tce = 0;
-		for (unsigned b = 0; b < 8; b++)
-			tce = tce << 8 | buf[8 * n + b];
-		if (i0 < 0 || (uint64_t)i0 + n >= sphb_tce_nb(t) || sphb_tce_put(t, (uint64_t)i0 + n, tce))
-			return H_PARAMETER; /* stops at the first failing entry */
+	if (i0 < 0)
+		return H_PARAMETER;
+	if ((uint64_t)i0 + npages > sphb_tce_nb(t)) { /* stops at the first failing entry */
+		sphb_tce_put_run(t, (uint64_t)i0, buf, 0, sphb_tce_nb(t) - (uint64_t)i0);
+		return H_PARAMETER;
 	}
-	return H_SUCCESS;
+	return sphb_tce_put_run(t, (uint64_t)i0, buf, 0, npages) == npages ? H_SUCCESS : H_PARAMETER;
 }
 
 SPHB_API int sphb_hcall(struct sphb_machine *m, uint64_t opcode, const uint64_t *args,

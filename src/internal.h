@@ -308,6 +308,8 @@ void sphb_tce_publish(struct sphb_phb *phb, unsigned w, struct sphb_tce_table *t
 void sphb_tce_machine_free(struct sphb_machine *m);
 uint64_t sphb_tce_get(struct sphb_tce_table *t, uint64_t i);
 int sphb_tce_put(struct sphb_tce_table *t, uint64_t i, uint64_t tce);
+uint64_t sphb_tce_put_run(struct sphb_tce_table *t, uint64_t i, const uint8_t *list, uint64_t value,
+			  uint64_t n);
 int64_t sphb_tce_index(const struct sphb_tce_table *t, uint64_t ioba);
 uint64_t sphb_tce_nb(const struct sphb_tce_table *t);
 unsigned sphb_tce_shift(const struct sphb_tce_table *t);

@@ -145,6 +145,43 @@ static _Atomic uint64_t *slot(struct sphb_tce_table *t, uint64_t i, bool create)
 	return &leaf->e[i & (LEAF_N - 1)];
 }
 
+/* Store n entries from i (the caller checked i + n <= nb): a big-endian list
+ * (INDIRECT) or, with list NULL, the same value n times (STUFF). One radix
+ * walk per 512-entry leaf. Returns the number of entries written. */
+uint64_t sphb_tce_put_run(struct sphb_tce_table *t, uint64_t i, const uint8_t *list, uint64_t value,
+			  uint64_t n)
+{
+	uint64_t done = 0;
+
+	while (done < n) {
+		uint64_t idx = i + done, chunk = LEAF_N - (idx & (LEAF_N - 1));
+		_Atomic uint64_t *s;
+
+		if (chunk > n - done)
+			chunk = n - done;
+		/* clearing entries of a leaf that does not exist allocates nothing */
+		s = slot(t, idx, list != NULL || value != 0);
+		if (!s && (list || value))
+			return done; /* out of memory: the entries before stay written */
+		if (!s) {
+			done += chunk;
+			continue;
+		}
+		for (uint64_t k = 0; k < chunk; k++) {
+			uint64_t v = value;
+			if (list) {
+				const uint8_t *p = list + 8 * (done + k);
+				v = (uint64_t)p[0] << 56 | (uint64_t)p[1] << 48 | (uint64_t)p[2] << 40 |
+				    (uint64_t)p[3] << 32 | (uint64_t)p[4] << 24 | (uint64_t)p[5] << 16 |
+				    (uint64_t)p[6] << 8 | p[7];
+			}
+			atomic_store_explicit(&s[k], v, memory_order_release);
+		}
+		done += chunk;
+	}
+	return done;
+}
+
 uint64_t sphb_tce_get(struct sphb_tce_table *t, uint64_t i)
 {
 	_Atomic uint64_t *s = slot(t, i, false);
@@ -195,11 +232,29 @@ struct sphb_tce_table *sphb_tce_by_liobn(const struct sphb_machine *m, uint64_t 
 
 /* ---- translation (any thread) ---- */
 
+/* one window: the entry for bus_addr, or false when outside */
+static inline bool win_lookup(struct sphb_tce_table *t, uint64_t bus_addr, uint64_t *tce)
+{
+	uint64_t i = (bus_addr - t->bus_offset) >> t->page_shift;
+	struct tce_mid *mid;
+	struct tce_leaf *leaf;
+
+	if (bus_addr < t->bus_offset || i >= t->nb)
+		return false;
+	mid = atomic_load_explicit(&t->top[i >> (LEAF_BITS + MID_BITS)], memory_order_acquire);
+	leaf = mid ? atomic_load_explicit(&mid->leaf[(i >> LEAF_BITS) & (MID_N - 1)],
+					  memory_order_acquire) : NULL;
+	*tce = leaf ? atomic_load_explicit(&leaf->e[i & (LEAF_N - 1)], memory_order_relaxed) : 0;
+	return true;
+}
+
 SPHB_API int sphb_dma_translate(struct sphb_machine *m, uint64_t buid, uint32_t requester,
 				uint64_t bus_addr, uint64_t *gpa, unsigned *perm)
 {
 	struct sphb_phb *phb;
 	const struct sphb_dev *d;
+	struct sphb_tce_table *t;
+	uint64_t tce = 0;
 	int rc = -EFAULT;
 
 	if (!m || !gpa || !perm)
@@ -208,22 +263,23 @@ SPHB_API int sphb_dma_translate(struct sphb_machine *m, uint64_t buid, uint32_t 
 	if (!phb)
 		return -ENODEV;
 	d = sphb_phb_dev(phb, (requester >> 16) & 0xff, (requester >> 8) & 0xff);
-	if (d && sphb_dev_dma_stopped(d))
+	if (d && d->iommu_group >= 0 && sphb_dev_dma_stopped(d))
 		return -EIO; /* PAPR: a DMA-stopped PE starts no DMA */
-	atomic_fetch_add(&m->dma_readers, 1);
-	for (unsigned w = 0; w < 2; w++) {
-		struct sphb_tce_table *t = atomic_load(&phb->win[w]);
-		int64_t i;
-		uint64_t tce;
-
-		if (!t || (i = sphb_tce_index(t, bus_addr)) < 0 || bus_addr < t->bus_offset)
-			continue;
-		tce = sphb_tce_get(t, (uint64_t)i);
-		*perm = (unsigned)(tce & 3);
-		*gpa = (tce & ~((1ull << t->page_shift) - 1)) | (bus_addr & ((1ull << t->page_shift) - 1));
-		rc = *perm ? 0 : -EFAULT;
-		break;
+	atomic_fetch_add_explicit(&m->dma_readers, 1, memory_order_seq_cst);
+	t = atomic_load_explicit(&phb->win[0], memory_order_seq_cst);
+	if (!t || !win_lookup(t, bus_addr, &tce)) {
+		t = atomic_load_explicit(&phb->win[1], memory_order_seq_cst);
+		if (t && !win_lookup(t, bus_addr, &tce))
+			t = NULL;
 	}
-	atomic_fetch_sub(&m->dma_readers, 1);
+	if (t && (tce & 3)) {
+		uint64_t mask = (1ull << t->page_shift) - 1;
+		*perm = (unsigned)(tce & 3);
+		*gpa = (tce & ~mask) | (bus_addr & mask);
+		rc = 0;
+	} else if (t) {
+		*perm = 0;
+	}
+	atomic_fetch_sub_explicit(&m->dma_readers, 1, memory_order_release);
 	return rc;
 }
