@@ -216,6 +216,11 @@ static void ddw_off_and_sparse(void)
 		CHECK_EQ(PUT(r[1], 0x0800000000000000ull + (1ull << 39), 3), 0);
 		after = mallinfo2();
 		CHECK(after.uordblks - before.uordblks < 16384);
+		/* clearing a large empty range allocates nothing */
+		before = mallinfo2();
+		CHECK_EQ(STUFF(r[1], 0x0800000000000000ull, 0, 1u << 20), 0);
+		after = mallinfo2();
+		CHECK(after.uordblks - before.uordblks < 4096);
 	}
 #endif
 	t_free(m, &h);
