@@ -10,6 +10,8 @@ LIBDIR ?= $(PREFIX)/lib
 INCLUDEDIR ?= $(PREFIX)/include
 BINDIR ?= $(PREFIX)/bin
 CC ?= cc
+# The Linux VFIO backend: on by default on Linux; SPHB_VFIO=0 leaves it out.
+SPHB_VFIO ?= $(if $(filter Linux,$(shell uname -s)),1,0)
 
 ifeq ($(V),1)
 Q :=
@@ -29,9 +31,12 @@ endif
 CFLAGS ?=
 LDFLAGS ?=
 ALL_CFLAGS := $(BASE_CFLAGS) $(CFLAGS)
-LIB_CFLAGS := $(ALL_CFLAGS) -fPIC -fvisibility=hidden -DSPHB_BUILDING_LIBRARY -Isrc
+LIB_CFLAGS := $(ALL_CFLAGS) -fPIC -fvisibility=hidden -DSPHB_BUILDING_LIBRARY -Isrc -DSPHB_VFIO=$(SPHB_VFIO)
 
 LIB_SRCS := $(wildcard src/*.c) $(wildcard src/backend/*.c) $(wildcard src/guest/*.c)
+ifneq ($(SPHB_VFIO),1)
+LIB_SRCS := $(filter-out src/backend/linux_vfio.c,$(LIB_SRCS))
+endif
 LIB_OBJS := $(LIB_SRCS:%.c=$(O)/%.o)
 CLI_SRCS := $(wildcard tools/*.c)
 CLI_OBJS := $(CLI_SRCS:%.c=$(O)/%.o)
@@ -74,7 +79,7 @@ $(O)/sphb: $(CLI_OBJS) $(O)/libsphb.a
 $(O)/tests/unit/%: tests/unit/%.c tests/harness.h $(O)/libsphb.a
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC      $<")
-	$(Q)$(CC) $(ALL_CFLAGS) -Itests $(SAN_LDFLAGS) $(LDFLAGS) -o $@ $< $(O)/libsphb.a
+	$(Q)$(CC) $(ALL_CFLAGS) -Itests -Isrc -DSPHB_VFIO=$(SPHB_VFIO) $(SAN_LDFLAGS) $(LDFLAGS) -o $@ $< $(O)/libsphb.a
 
 $(O)/bench/%: bench/%.c $(O)/libsphb.a
 	@mkdir -p $(dir $@)
@@ -119,7 +124,8 @@ demo-config: all
 check: deps-check
 	$(Q)$(MAKE) --no-print-directory tests
 	$(Q)$(MAKE) --no-print-directory O=$(O)/san SAN=address,undefined tests
-	$(Q)SPHB_VALGRIND=1 tests/run-tests.sh $(O) $(O)/san
+	$(Q)$(MAKE) --no-print-directory O=$(O)/novfio SPHB_VFIO=0 tests
+	$(Q)SPHB_VALGRIND=1 tests/run-tests.sh $(O) $(O)/san $(O)/novfio
 
 # The suite for one build directory only (no dependency installation).
 check-one: tests

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "internal.h"
+#include "backend/vfio.h"
 
 /* ---- little-endian field setters for the three parallel images ---- */
 
@@ -28,6 +29,10 @@ uint32_t sphb_cfg_read(struct sphb_dev *d, uint32_t off, unsigned size)
 {
 	const uint8_t *p = d->cfg + off; /* config space is little-endian */
 
+#if SPHB_VFIO
+	if (d->kind == DEV_VFIO)
+		return sphb_vfio_cfg_read(d, off, size);
+#endif
 	switch (size) {
 	case 1:
 		return p[0];
@@ -42,6 +47,12 @@ uint32_t sphb_cfg_read(struct sphb_dev *d, uint32_t off, unsigned size)
 void sphb_cfg_write(struct sphb_dev *d, uint32_t off, unsigned size,
 		    uint32_t val)
 {
+#if SPHB_VFIO
+	if (d->kind == DEV_VFIO) {
+		sphb_vfio_cfg_write(d, off, size, val);
+		return;
+	}
+#endif
 	for (unsigned i = 0; i < size; i++) {
 		uint32_t a = off + i;
 		uint8_t b = (uint8_t)(val >> (8 * i));
@@ -596,6 +607,10 @@ void sphb_dev_free(struct sphb_dev *d)
 {
 	if (!d)
 		return;
+#if SPHB_VFIO
+	if (d->kind == DEV_VFIO)
+		sphb_vfio_dev_free(d);
+#endif
 	for (unsigned i = 0; i < SPHB_NBARS; i++)
 		free(d->bar[i].mem);
 	free(d->cfg);
@@ -634,6 +649,8 @@ static void msix_table_init(struct sphb_dev *d)
 
 void sphb_dev_reset(struct sphb_dev *d)
 {
+	if (d->kind != DEV_SIM)
+		return; /* a pass-through function is reset by the host */
 	memcpy(d->cfg, d->cfg_init, d->cfg_size);
 	d->intx = false; /* a reset function stops driving INTx */
 	sphb_lsi_update(d);

@@ -64,12 +64,14 @@ int sphb_eeh_dev_attach(struct sphb_dev *d)
 			return -EINVAL;
 		}
 	}
-	g = sphb_sim_group(m, d->iommu_group, true);
-	if (!g)
+	/* a vfio-pci group lives in the host kernel, not in the simulated host */
+	g = d->kind == DEV_SIM ? sphb_sim_group(m, d->iommu_group, true) : NULL;
+	if (d->kind == DEV_SIM && !g)
 		return -ENOMEM;
 	for (unsigned i = 0; i < phb->npes; i++) {
 		if (phb->pes[i].group == d->iommu_group) {
-			g->ndevs++;
+			if (g)
+				g->ndevs++;
 			pes_update(phb);
 			return 0;
 		}
@@ -78,7 +80,8 @@ int sphb_eeh_dev_attach(struct sphb_dev *d)
 	if (!pes)
 		return -ENOMEM;
 	phb->pes = pes;
-	g->ndevs++;
+	if (g)
+		g->ndevs++;
 	memset(&phb->pes[phb->npes], 0, sizeof(*pes));
 	phb->pes[phb->npes++].group = d->iommu_group;
 	pes_update(phb);
@@ -89,7 +92,8 @@ void sphb_eeh_dev_detach(struct sphb_dev *d)
 {
 	if (d->iommu_group < 0)
 		return;
-	sphb_sim_group_put(d->phb->m, d->iommu_group);
+	if (d->kind == DEV_SIM)
+		sphb_sim_group_put(d->phb->m, d->iommu_group);
 	pes_update(d->phb);
 }
 

@@ -90,6 +90,10 @@ struct sphb_dev {
 	uint32_t msix_table_off, msix_pba_off;
 	uint32_t host_saved[16];	/* header saved by the (simulated) host */
 	bool intx;			/* the device drives its INTx pin */
+	/* vfio-pci (backend/linux_vfio.c) */
+	int vfio_fd;
+	uint64_t vfio_cfg_off;
+	struct sphb_vfio_group *vfio_group;
 	bool intx_counted;		/* ... and is counted on the PHB's LSI */
 	struct sphb_dev *next_in_machine;
 };
@@ -141,6 +145,7 @@ struct sphb_machine {
 	/* translations in flight; windows retired while any runs are freed later */
 	atomic_uint dma_readers;
 	struct sphb_tce_table *retired;
+	struct sphb_vfio *vfio;			/* VFIO containers and groups */
 	/* ibm,open-errinjct session */
 	bool errinjct_open;
 	uint32_t errinjct_token;

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "internal.h"
+#include "backend/vfio.h"
 
 SPHB_API const char *sphb_version(void)
 {
@@ -61,6 +62,9 @@ SPHB_API void sphb_machine_free(struct sphb_machine *m)
 	for (unsigned i = 0; i < SPHB_MAX_PHBS; i++)
 		sphb_phb_free(m->phbs[i]);
 	free(m->groups);
+#if SPHB_VFIO
+	sphb_vfio_machine_free(m);
+#endif
 	free(m);
 }
 
@@ -83,9 +87,13 @@ SPHB_API int sphb_machine_add(struct sphb_machine *m, const char *spec)
 	} else if (!strcmp(o->type, "sim-pci")) {
 		rc = sphb_sim_dev_add(m, o);
 	} else if (!strcmp(o->type, "vfio-pci")) {
+#if SPHB_VFIO
+		rc = sphb_vfio_dev_add(m, o);
+#else
 		sphb_log(m, SPHB_LOG_ERROR,
-			 "vfio-pci: this build has no VFIO backend; use sim-pci,iommu-group=N to simulate a pass-through device");
+			 "vfio-pci: this build has no VFIO backend (built with SPHB_VFIO=0 or not on Linux); use sim-pci,iommu-group=N to simulate a pass-through device");
 		rc = -ENOTSUP;
+#endif
 	} else {
 		sphb_log(m, SPHB_LOG_ERROR,
 			 "%s: unknown device type (known: spapr-pci-host-bridge, spapr-pci-vfio-host-bridge, sim-pci, vfio-pci)",

@@ -305,7 +305,11 @@ SPHB_API int sphb_dev_msi(struct sphb_machine *m, const char *dev_id, unsigned v
 void sphb_lsi_update(struct sphb_dev *d)
 {
 	struct sphb_phb *phb = d->phb;
-	bool on = d->intx && !(cfg16(d, PCI_COMMAND) & PCI_COMMAND_INTX_DISABLE);
+	bool on;
+
+	if (d->kind != DEV_SIM)
+		return; /* a pass-through function's INTx arrives through the host */
+	on = d->intx && !(cfg16(d, PCI_COMMAND) & PCI_COMMAND_INTX_DISABLE);
 	unsigned pin = d->cfg[PCI_INTERRUPT_PIN];
 	unsigned idx;
 

@@ -64,6 +64,11 @@ struct sphb_host_ops {
 	 * (0x1200 + PHB index * 4 + pin), irq_pulse delivers an MSI (edge). */
 	void (*irq_set)(void *opaque, uint32_t irq, int level);
 	void (*irq_pulse)(void *opaque, uint32_t irq);
+	/* Guest RAM for VFIO pre-registration (may be NULL): call fn for every
+	 * RAM range (guest physical address, host virtual address, size) and
+	 * return its first non-zero result, or 0. */
+	int (*ram_iterate)(void *opaque,
+			   int (*fn)(void *ctx, uint64_t gpa, void *hva, uint64_t size), void *ctx);
 };
 
 /* Create an empty machine. The default PHB (index 0, id "pci") is added by

@@ -8,6 +8,7 @@
 
 #include "../internal.h"
 #include "backend.h"
+#include "vfio.h"
 
 /* Kernel timings: EEH_PE_RST_HOLD_TIME and EEH_PE_RST_SETTLE_TIME. */
 #define HOST_RESET_HOLD_MS 250u
@@ -150,6 +151,10 @@ int sphb_host_pe_op(struct sphb_machine *m, const int *groups, unsigned n,
 {
 	if (n == 0)
 		return -ENODEV; /* a container without groups is never EEH-capable */
+#if SPHB_VFIO
+	if (sphb_vfio_owns_group(m, groups[0]))
+		return n == 1 ? sphb_vfio_pe_op(m, groups[0], (unsigned)op, err) : -ENODEV;
+#endif
 	if ((unsigned)op > SPHB_PE_INJECT_ERR)
 		return -EINVAL;
 	/* The kernel applies a container-wide op to every group in attach order

@@ -2,6 +2,11 @@
  * one-line errors that name the option and value. */
 #include "harness.h"
 
+#ifndef SPHB_VFIO
+#define SPHB_VFIO 0
+#endif
+#define SPHB_VFIO_BUILT SPHB_VFIO
+
 static struct t_host h;
 static struct sphb_machine *m;
 
@@ -115,7 +120,10 @@ static void devices(void)
 	bad("sim-pci,addr=7.0", -EINVAL, "multifunction=off");
 	good("sim-pci,addr=7.0,multifunction=on");
 	/* other types */
-	bad("vfio-pci,host=0000:01:00.0,bus=pci.0", -ENOTSUP, "vfio-pci");
+	/* vfio-pci: refused without the backend, or (here, no such host device) with a reason */
+	CHECK(sphb_machine_add(m, "vfio-pci,host=0000:7f:1f.7,bus=pci.0") < 0);
+	CHECK(strstr(h.last_log, "vfio-pci") != NULL);
+	bad("vfio-pci,host=0:1:2.3,bus=pci.0", SPHB_VFIO_BUILT ? -EINVAL : -ENOTSUP, "vfio-pci");
 	bad("e1000,bus=pci.0", -EINVAL, "e1000: unknown device type");
 	bad("", -EINVAL, "empty device description");
 	/* hot unplug */

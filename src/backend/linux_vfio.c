@@ -1,0 +1,483 @@
+/* The Linux VFIO backend (linux-eeh.md Part A): vfio-pci devices from the
+ * host, their IOMMU groups attached to sPAPR TCE containers, config-space
+ * access through the device fd, and every EEH action as VFIO_EEH_PE_OP on
+ * the container. Container policy: pe-mode=shared uses one container per
+ * PHB (EEH only with exactly one group, as QEMU); pe-mode=per-group one
+ * container per IOMMU group, so a container-wide EEH op touches exactly one
+ * group. Built on Linux only (SPHB_VFIO). SPDX-License-Identifier: MIT */
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include <linux/vfio.h>
+
+#include "../internal.h"
+#include "backend.h"
+#include "vfio.h"
+
+/* ---- the system-call seam ---- */
+
+static int sys_open(const char *p, int f) { int r = open(p, f); return r < 0 ? -errno : r; }
+static int sys_close(int fd) { return close(fd) ? -errno : 0; }
+static int sys_ioctl(int fd, unsigned long req, void *arg) { int r = ioctl(fd, req, arg); return r < 0 ? -errno : r; }
+static ssize_t sys_pread(int fd, void *b, size_t n, off_t o) { ssize_t r = pread(fd, b, n, o); return r < 0 ? -errno : r; }
+static ssize_t sys_pwrite(int fd, const void *b, size_t n, off_t o) { ssize_t r = pwrite(fd, b, n, o); return r < 0 ? -errno : r; }
+static ssize_t sys_readlink(const char *p, char *b, size_t n) { ssize_t r = readlink(p, b, n); return r < 0 ? -errno : r; }
+
+static const struct sphb_vfio_sys libc_sys = {
+	sys_open, sys_close, sys_ioctl, sys_pread, sys_pwrite, sys_readlink,
+};
+static const struct sphb_vfio_sys *sys = &libc_sys;
+
+void sphb_vfio_set_sys(const struct sphb_vfio_sys *s)
+{
+	sys = s ? s : &libc_sys;
+}
+
+/* ---- containers and groups ---- */
+
+struct sphb_vfio_container {
+	int fd;
+	unsigned phb_index;
+	int key;		/* per-group: the group; shared: -1 */
+	unsigned ngroups;
+	bool iommu_set, v2, eeh;
+	struct sphb_vfio_container *next;
+};
+
+struct sphb_vfio_group {
+	int group, fd;
+	unsigned ndevs;
+	struct sphb_vfio_container *c;
+	struct sphb_vfio_group *next;
+};
+
+struct sphb_vfio {
+	struct sphb_vfio_container *containers;
+	struct sphb_vfio_group *groups;
+};
+
+static struct sphb_vfio *state(struct sphb_machine *m)
+{
+	if (!m->vfio)
+		m->vfio = calloc(1, sizeof(*m->vfio));
+	return m->vfio;
+}
+
+static struct sphb_vfio_group *find_group(const struct sphb_machine *m, int group)
+{
+	for (struct sphb_vfio_group *g = m->vfio ? m->vfio->groups : NULL; g; g = g->next)
+		if (g->group == group)
+			return g;
+	return NULL;
+}
+
+int sphb_vfio_owns_group(const struct sphb_machine *m, int group)
+{
+	return find_group(m, group) != NULL;
+}
+
+static void container_put(struct sphb_machine *m, struct sphb_vfio_container *c)
+{
+	struct sphb_vfio_container **pp;
+
+	if (--c->ngroups)
+		return;
+	sys->close(c->fd);
+	for (pp = &m->vfio->containers; *pp; pp = &(*pp)->next)
+		if (*pp == c) {
+			*pp = c->next;
+			break;
+		}
+	free(c);
+}
+
+static void group_put(struct sphb_machine *m, struct sphb_vfio_group *g)
+{
+	struct sphb_vfio_group **pp;
+
+	if (--g->ndevs)
+		return;
+	(void)sys->ioctl(g->fd, VFIO_GROUP_UNSET_CONTAINER, NULL);
+	sys->close(g->fd);
+	container_put(m, g->c);
+	for (pp = &m->vfio->groups; *pp; pp = &(*pp)->next)
+		if (*pp == g) {
+			*pp = g->next;
+			break;
+		}
+	free(g);
+}
+
+/* Guest RAM pre-registration (sPAPR TCE v2) through the host's iterator. */
+struct reg_ctx { int fd, rc; };
+
+static int register_range(void *ctx, uint64_t gpa, void *hva, uint64_t size)
+{
+	struct reg_ctx *r = ctx;
+	struct vfio_iommu_spapr_register_memory reg;
+
+	(void)gpa;
+	memset(&reg, 0, sizeof(reg));
+	reg.argsz = sizeof(reg);
+	reg.vaddr = (uint64_t)(uintptr_t)hva;
+	reg.size = size;
+	r->rc = sys->ioctl(r->fd, VFIO_IOMMU_SPAPR_REGISTER_MEMORY, &reg);
+	return r->rc;
+}
+
+static int container_get(struct sphb_machine *m, struct sphb_phb *phb, int group,
+			 struct sphb_vfio_container **out, bool *created)
+{
+	int key = phb->per_group ? group : -1, fd, rc;
+	struct sphb_vfio_container *c;
+
+	*created = false;
+	for (c = m->vfio->containers; c; c = c->next)
+		if (c->phb_index == phb->index && c->key == key) {
+			*out = c;
+			return 0;
+		}
+	fd = sys->open("/dev/vfio/vfio", O_RDWR | O_CLOEXEC);
+	if (fd < 0) {
+		sphb_log(m, SPHB_LOG_ERROR,
+			 fd == -ENOENT ? "vfio-pci: /dev/vfio/vfio does not exist: load the VFIO driver (modprobe vfio-pci) on a host with an IOMMU"
+				       : "vfio-pci: cannot open /dev/vfio/vfio: %s (run as root or grant access to /dev/vfio)",
+			 strerror(-fd));
+		return fd;
+	}
+	rc = sys->ioctl(fd, VFIO_GET_API_VERSION, NULL);
+	if (rc != VFIO_API_VERSION) {
+		sphb_log(m, SPHB_LOG_ERROR, "vfio-pci: unknown VFIO API version %d (expected %d)", rc,
+			 VFIO_API_VERSION);
+		sys->close(fd);
+		return rc < 0 ? rc : -ENOTSUP;
+	}
+	c = calloc(1, sizeof(*c));
+	if (!c) {
+		sys->close(fd);
+		return -ENOMEM;
+	}
+	c->fd = fd;
+	c->phb_index = phb->index;
+	c->key = key;
+	c->next = m->vfio->containers;
+	m->vfio->containers = c;
+	*out = c;
+	*created = true;
+	return 0;
+}
+
+/* The first group of a container selects the IOMMU (v2, else v1). */
+static int container_setup(struct sphb_machine *m, struct sphb_vfio_container *c, int group)
+{
+	struct vfio_iommu_spapr_tce_info info;
+	int rc;
+
+	if (sys->ioctl(c->fd, VFIO_CHECK_EXTENSION, (void *)(uintptr_t)VFIO_SPAPR_TCE_v2_IOMMU) > 0)
+		c->v2 = true;
+	else if (sys->ioctl(c->fd, VFIO_CHECK_EXTENSION, (void *)(uintptr_t)VFIO_SPAPR_TCE_IOMMU) <= 0) {
+		sphb_log(m, SPHB_LOG_ERROR,
+			 "vfio-pci: group %d: the host IOMMU is not sPAPR TCE (sphb passes devices through on POWER hosts only)",
+			 group);
+		return -ENOTSUP;
+	}
+	rc = sys->ioctl(c->fd, VFIO_SET_IOMMU,
+			(void *)(uintptr_t)(c->v2 ? VFIO_SPAPR_TCE_v2_IOMMU : VFIO_SPAPR_TCE_IOMMU));
+	if (rc < 0) {
+		sphb_log(m, SPHB_LOG_ERROR, "vfio-pci: group %d: VFIO_SET_IOMMU failed: %s", group,
+			 strerror(-rc));
+		return rc;
+	}
+	c->iommu_set = true;
+	c->eeh = sys->ioctl(c->fd, VFIO_CHECK_EXTENSION, (void *)(uintptr_t)VFIO_EEH) > 0;
+	if (!c->eeh)
+		sphb_log(m, SPHB_LOG_WARN,
+			 "vfio-pci: group %d: the host kernel has no VFIO EEH support (CONFIG_EEH): EEH will be unavailable",
+			 group);
+	memset(&info, 0, sizeof(info));
+	info.argsz = sizeof(info);
+	rc = sys->ioctl(c->fd, VFIO_IOMMU_SPAPR_TCE_GET_INFO, &info);
+	if (rc < 0) {
+		sphb_log(m, SPHB_LOG_ERROR, "vfio-pci: group %d: VFIO_IOMMU_SPAPR_TCE_GET_INFO failed: %s",
+			 group, strerror(-rc));
+		return rc;
+	}
+	if (c->v2 && m->ops.sz >= offsetof(struct sphb_host_ops, ram_iterate) + sizeof(void *) &&
+	    m->ops.ram_iterate) {
+		struct reg_ctx r = { c->fd, 0 };
+		rc = m->ops.ram_iterate(m->opaque, register_range, &r);
+		if (rc < 0 || r.rc < 0) {
+			sphb_log(m, SPHB_LOG_ERROR,
+				 "vfio-pci: group %d: guest RAM pre-registration failed: %s (raise the locked-memory limit, ulimit -l)",
+				 group, strerror(-(r.rc < 0 ? r.rc : rc)));
+			return r.rc < 0 ? r.rc : rc;
+		}
+	}
+	return 0;
+}
+
+static int group_get(struct sphb_machine *m, struct sphb_phb *phb, int group, struct sphb_vfio_group **out)
+{
+	struct sphb_vfio_group *g = find_group(m, group);
+	struct vfio_group_status st;
+	struct sphb_vfio_container *c;
+	char path[32];
+	bool created;
+	int fd, rc;
+
+	if (g) {
+		if (g->c->phb_index != phb->index) {
+			sphb_log(m, SPHB_LOG_ERROR, "vfio-pci: IOMMU group %d is behind another PHB already; a group cannot span PHBs",
+				 group);
+			return -EINVAL;
+		}
+		g->ndevs++;
+		*out = g;
+		return 0;
+	}
+	snprintf(path, sizeof(path), "/dev/vfio/%d", group);
+	fd = sys->open(path, O_RDWR | O_CLOEXEC);
+	if (fd < 0) {
+		if (fd == -ENOENT)
+			sphb_log(m, SPHB_LOG_ERROR, "vfio-pci: %s does not exist: bind every device of IOMMU group %d to vfio-pci (docs/vfio.md)", path, group);
+		else if (fd == -EBUSY)
+			sphb_log(m, SPHB_LOG_ERROR, "vfio-pci: IOMMU group %d is in use by another process (another VMM?)", group);
+		else
+			sphb_log(m, SPHB_LOG_ERROR, "vfio-pci: cannot open %s: %s (permissions on /dev/vfio?)", path, strerror(-fd));
+		return fd;
+	}
+	memset(&st, 0, sizeof(st));
+	st.argsz = sizeof(st);
+	rc = sys->ioctl(fd, VFIO_GROUP_GET_STATUS, &st);
+	if (rc < 0 || !(st.flags & VFIO_GROUP_FLAGS_VIABLE)) {
+		sphb_log(m, SPHB_LOG_ERROR, rc < 0 ? "vfio-pci: IOMMU group %d: VFIO_GROUP_GET_STATUS failed" :
+			 "vfio-pci: IOMMU group %d is not viable: bind all of its devices to vfio-pci (ls /sys/kernel/iommu_groups/%d/devices)",
+			 group, group);
+		sys->close(fd);
+		return rc < 0 ? rc : -EPERM;
+	}
+	rc = container_get(m, phb, group, &c, &created);
+	if (rc) {
+		sys->close(fd);
+		return rc;
+	}
+	rc = sys->ioctl(fd, VFIO_GROUP_SET_CONTAINER, &c->fd);
+	if (rc < 0) {
+		sphb_log(m, SPHB_LOG_ERROR,
+			 rc == -EBUSY ? "vfio-pci: IOMMU group %d cannot join the PHB's container (the v1 sPAPR IOMMU allows one group per container: use pe-mode=per-group)"
+				      : "vfio-pci: IOMMU group %d: VFIO_GROUP_SET_CONTAINER failed", group);
+		sys->close(fd);
+		if (created) {
+			c->ngroups = 1;
+			container_put(m, c);
+		}
+		return rc;
+	}
+	c->ngroups++;
+	if (!c->iommu_set && (rc = container_setup(m, c, group)) < 0) {
+		(void)sys->ioctl(fd, VFIO_GROUP_UNSET_CONTAINER, NULL);
+		sys->close(fd);
+		container_put(m, c);
+		return rc;
+	}
+	g = calloc(1, sizeof(*g));
+	if (!g) {
+		(void)sys->ioctl(fd, VFIO_GROUP_UNSET_CONTAINER, NULL);
+		sys->close(fd);
+		container_put(m, c);
+		return -ENOMEM;
+	}
+	g->group = group;
+	g->fd = fd;
+	g->ndevs = 1;
+	g->c = c;
+	g->next = m->vfio->groups;
+	m->vfio->groups = g;
+	*out = g;
+	return 0;
+}
+
+/* DDDD:BB:DD.F, lower-case hex as in sysfs */
+static bool host_addr_ok(const char *s)
+{
+	unsigned d, b, sl, f;
+	char tail;
+
+	return strlen(s) == 12 && sscanf(s, "%4x:%2x:%2x.%1x%c", &d, &b, &sl, &f, &tail) == 4 &&
+	       sl < 32 && f < 8 && s[4] == ':' && s[7] == ':' && s[10] == '.';
+}
+
+static int host_group(struct sphb_machine *m, const char *host)
+{
+	char path[96], link[256];
+	const char *slash;
+	ssize_t n;
+	long g;
+	char *end;
+
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/iommu_group", host);
+	n = sys->readlink(path, link, sizeof(link) - 1);
+	if (n < 0) {
+		snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s", host);
+		if (sys->readlink(path, link, sizeof(link) - 1) == -ENOENT)
+			sphb_log(m, SPHB_LOG_ERROR, "vfio-pci: host=%s: no such PCI device on this host (see lspci -D)", host);
+		else
+			sphb_log(m, SPHB_LOG_ERROR, "vfio-pci: host=%s: the device has no IOMMU group (is the IOMMU enabled?)", host);
+		return n == -ENOENT ? -ENODEV : (int)n;
+	}
+	link[n] = '\0';
+	slash = strrchr(link, '/');
+	g = strtol(slash ? slash + 1 : link, &end, 10);
+	if (*end || g < 0 || g > 0x7fffffff) {
+		sphb_log(m, SPHB_LOG_ERROR, "vfio-pci: host=%s: cannot parse its IOMMU group link '%s'", host, link);
+		return -EINVAL;
+	}
+	return (int)g;
+}
+
+int sphb_vfio_dev_add(struct sphb_machine *m, struct sphb_opts *o)
+{
+	const char *host = sphb_opts_get(o, "host");
+	struct vfio_region_info reg;
+	struct sphb_vfio_group *g = NULL;
+	struct sphb_phb *phb;
+	struct sphb_dev *d;
+	char id[SPHB_ID_MAX];
+	uint8_t devfn;
+	int group, fd, rc;
+
+	if (!host) {
+		sphb_log(m, SPHB_LOG_ERROR, "vfio-pci: host: missing (host=DDDD:BB:DD.F of the device to pass through)");
+		return -EINVAL;
+	}
+	if (!host_addr_ok(host)) {
+		sphb_log(m, SPHB_LOG_ERROR, "vfio-pci: host=%s: expected DDDD:BB:DD.F (e.g. 0001:01:00.0)", host);
+		return -EINVAL;
+	}
+	rc = sphb_opts_id(m, o, id, sizeof(id));
+	if (!rc)
+		rc = sphb_dev_place(m, o, o->type, &phb, &devfn);
+	if (!rc)
+		rc = sphb_opts_check_unused(m, o);
+	if (rc)
+		return rc;
+	if (id[0] && (sphb_dev_by_id(m, id) || sphb_phb_by_bus_name(m, id))) {
+		sphb_log(m, SPHB_LOG_ERROR, "vfio-pci: id=%s: id already in use", id);
+		return -EEXIST;
+	}
+	if (!state(m))
+		return -ENOMEM;
+	group = host_group(m, host);
+	if (group < 0)
+		return group;
+	if (sphb_sim_group(m, group, false)) {
+		sphb_log(m, SPHB_LOG_ERROR, "vfio-pci: host=%s: IOMMU group %d is also used by a simulated device (iommu-group=%d)",
+			 host, group, group);
+		return -EEXIST;
+	}
+	rc = group_get(m, phb, group, &g);
+	if (rc)
+		return rc;
+	fd = sys->ioctl(g->fd, VFIO_GROUP_GET_DEVICE_FD, (void *)host);
+	if (fd < 0) {
+		sphb_log(m, SPHB_LOG_ERROR, fd == -EBUSY ? "vfio-pci: host=%s: the device is in use (opened by another process)" :
+			 "vfio-pci: host=%s: VFIO_GROUP_GET_DEVICE_FD failed: is it bound to vfio-pci?", host);
+		group_put(m, g);
+		return fd;
+	}
+	memset(&reg, 0, sizeof(reg));
+	reg.argsz = sizeof(reg);
+	reg.index = VFIO_PCI_CONFIG_REGION_INDEX;
+	rc = sys->ioctl(fd, VFIO_DEVICE_GET_REGION_INFO, &reg);
+	if (rc < 0 || reg.size < PCI_CFG_SIZE) {
+		sphb_log(m, SPHB_LOG_ERROR, "vfio-pci: host=%s: no usable config-space region", host);
+		sys->close(fd);
+		group_put(m, g);
+		return rc < 0 ? rc : -EIO;
+	}
+	d = calloc(1, sizeof(*d));
+	if (!d) {
+		sys->close(fd);
+		group_put(m, g);
+		return -ENOMEM;
+	}
+	d->phb = phb;
+	d->kind = DEV_VFIO;
+	memcpy(d->id, id, sizeof(id));
+	d->devfn = devfn;
+	d->iommu_group = group;
+	d->cfg_size = reg.size >= PCIE_CFG_SIZE ? PCIE_CFG_SIZE : PCI_CFG_SIZE;
+	d->pcie = d->cfg_size == PCIE_CFG_SIZE;
+	d->vfio_fd = fd;
+	d->vfio_cfg_off = reg.offset;
+	d->vfio_group = g;
+	phb->devs[devfn] = d;
+	phb->ndevs++;
+	d->next_in_machine = m->devices;
+	m->devices = d;
+	rc = sphb_eeh_dev_attach(d);
+	if (rc) {
+		sphb_dev_unlink(d);
+		sphb_dev_free(d);
+		return rc;
+	}
+	return 0;
+}
+
+void sphb_vfio_dev_free(struct sphb_dev *d)
+{
+	if (d->vfio_group) {
+		sys->close(d->vfio_fd);
+		group_put(d->phb->m, d->vfio_group);
+		d->vfio_group = NULL;
+	}
+}
+
+void sphb_vfio_machine_free(struct sphb_machine *m)
+{
+	free(m->vfio);
+	m->vfio = NULL;
+}
+
+/* QEMU: a failed read answers all-ones; a failed write is dropped */
+uint32_t sphb_vfio_cfg_read(struct sphb_dev *d, uint32_t off, unsigned size)
+{
+	uint8_t b[4] = { 0xff, 0xff, 0xff, 0xff };
+
+	if (sys->pread(d->vfio_fd, b, size, (off_t)(d->vfio_cfg_off + off)) != (ssize_t)size)
+		memset(b, 0xff, sizeof(b));
+	return size == 1 ? b[0] : size == 2 ? (uint32_t)(b[0] | b[1] << 8)
+			   : (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
+}
+
+void sphb_vfio_cfg_write(struct sphb_dev *d, uint32_t off, unsigned size, uint32_t val)
+{
+	uint8_t b[4] = { (uint8_t)val, (uint8_t)(val >> 8), (uint8_t)(val >> 16), (uint8_t)(val >> 24) };
+
+	(void)sys->pwrite(d->vfio_fd, b, size, (off_t)(d->vfio_cfg_off + off));
+}
+
+int sphb_vfio_pe_op(struct sphb_machine *m, int group, unsigned op, const void *errp)
+{
+	const struct sphb_pe_err *err = errp;
+	struct sphb_vfio_group *g = find_group(m, group);
+	struct vfio_eeh_pe_op pe;
+
+	if (!g || !g->c->eeh || g->c->ngroups == 0)
+		return -ENODEV; /* no suitable container: never an assert */
+	memset(&pe, 0, sizeof(pe));
+	pe.argsz = sizeof(pe);
+	pe.flags = 0;
+	pe.op = op;
+	if (op == VFIO_EEH_PE_INJECT_ERR && err) {
+		pe.err.type = err->type;
+		pe.err.func = err->func;
+		pe.err.addr = err->addr;
+		pe.err.mask = err->mask;
+	}
+	return sys->ioctl(g->c->fd, VFIO_EEH_PE_OP, &pe);
+}
