@@ -366,16 +366,41 @@ static void add_sequence(void)
 	CHECK_EQ(open_fds, 0);
 }
 
+static unsigned ranges_registered;
+static int two_ranges(void *opaque, int (*fn)(void *ctx, uint64_t gpa, void *hva, uint64_t size), void *ctx)
+{
+	struct t_host *hh = opaque;
+	int rc = fn(ctx, 0, hh->ram, T_RAM_SIZE / 2);
+	if (!rc)
+		rc = fn(ctx, T_RAM_SIZE / 2, hh->ram + T_RAM_SIZE / 2, T_RAM_SIZE / 2);
+	ranges_registered += 2;
+	return rc;
+}
+
 static void per_group(void)
 {
 	uint32_t r[4];
+	struct sphb_host_ops ops = t_ops();
 
 	reset_kernel();
-	m = t_machine(&h, "spapr-pci-host-bridge,index=1,id=g,pe-mode=per-group", NULL);
+	/* with a RAM iterator, every new v2 container pre-registers guest RAM */
+	memset(&h, 0, sizeof(h));
+	h.ram_size = T_RAM_SIZE;
+	h.ram = calloc(1, h.ram_size);
+	ops.ram_iterate = two_ranges;
+	if (!h.ram || sphb_machine_new_default(&ops, &h, &m) ||
+	    sphb_machine_add(m, "spapr-pci-host-bridge,index=1,id=g,pe-mode=per-group"))
+		exit(1);
 	CHECK_EQ(sphb_machine_add(m, "vfio-pci,host=0001:01:00.0,bus=g.0,addr=2,id=a0"), 0);
 	CHECK_EQ(sphb_machine_add(m, "vfio-pci,host=0001:01:00.1,bus=g.0,addr=2.1,id=a1"), 0);
 	CHECK_EQ(sphb_machine_add(m, "vfio-pci,host=0001:02:00.0,bus=g.0,addr=3,id=b"), 0);
 	CHECK_EQ(open_fds, 2 + 2 + 3);		/* a container and a group fd per IOMMU group */
+	{
+		unsigned n = 0;
+		for (const char *p = trace; (p = strstr(p, "SPAPR_REGISTER_MEMORY")); p++)
+			n++;
+		CHECK_EQ(n, 4);			/* 2 ranges x 2 containers */
+	}
 	CHECK(kgroup(5)->container != kgroup(6)->container);
 	/* PE addresses and modes */
 	CHECK_EQ(rtas4("ibm,get-config-addr-info2", 4, 2, 0x1100, LO + 1, 0, r), 0);
