@@ -4,6 +4,7 @@
  * under ASan in the sanitizer build). Every translation must return either
  * a fault or a mapping the guest actually installed at some point. */
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 
 #include "harness.h"
@@ -15,13 +16,14 @@
 
 static struct t_host h;
 static struct sphb_machine *m;
-static atomic_int stop;
+static atomic_int stop, started;
 static atomic_long translations, bad;
 
 static void *reader(void *arg)
 {
 	unsigned seed = (unsigned)(uintptr_t)arg;
-	while (!atomic_load(&stop)) {
+	atomic_fetch_add(&started, 1);
+	do {
 		uint64_t gpa, bus;
 		unsigned perm;
 		int rc;
@@ -33,8 +35,9 @@ static void *reader(void *arg)
 			atomic_fetch_add(&bad, 1);
 		else if (rc != 0 && rc != -EFAULT)
 			atomic_fetch_add(&bad, 1);
-		atomic_fetch_add(&translations, 1);
-	}
+		if ((atomic_fetch_add(&translations, 1) & 255) == 0)
+			sched_yield(); /* let the writer run on a serializing scheduler (valgrind) */
+	} while (!atomic_load(&stop));
 	return NULL;
 }
 
@@ -54,6 +57,9 @@ int main(void)
 	for (int i = 0; i < READERS; i++)
 		if (pthread_create(&th[i], NULL, reader, (void *)(uintptr_t)(i + 1)))
 			return 77;
+	/* the churn starts once every reader runs (valgrind schedules threads one at a time) */
+	while (atomic_load(&started) < READERS)
+		sched_yield();
 	for (unsigned round = 0; round < ROUNDS; round++) {
 		uint64_t args[4], rets[1];
 		int64_t hret;
