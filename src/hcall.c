@@ -18,8 +18,8 @@ int sphb_dma_reset(struct sphb_phb *phb)
 						phb->dma_win_size >> 12);
 	if (!t)
 		return -ENOMEM;
-	sphb_tce_publish(phb, 1, NULL);
-	sphb_tce_publish(phb, 0, t);
+	(void)sphb_tce_publish(phb, 1, NULL);
+	(void)sphb_tce_publish(phb, 0, t); /* a host refusal is logged by the backend */
 	phb->win_default[0] = true;
 	phb->win_default[1] = false;
 	return 0;
@@ -27,12 +27,16 @@ int sphb_dma_reset(struct sphb_phb *phb)
 
 static int64_t put_tce(struct sphb_machine *m, uint64_t liobn, uint64_t ioba, uint64_t tce)
 {
-	struct sphb_tce_table *t = sphb_tce_by_liobn(m, liobn, NULL);
+	struct sphb_phb *phb = NULL;
+	struct sphb_tce_table *t = sphb_tce_by_liobn(m, liobn, &phb);
 	int64_t i;
 
 	if (!t || (i = sphb_tce_index(t, ioba)) < 0)
 		return H_PARAMETER;
-	return sphb_tce_put(t, (uint64_t)i, tce) ? H_PARAMETER : H_SUCCESS;
+	if (sphb_tce_put(t, (uint64_t)i, tce))
+		return H_PARAMETER;
+	sphb_tce_changed(phb, t, (uint64_t)i, 1);
+	return H_SUCCESS;
 }
 
 static int64_t get_tce(struct sphb_machine *m, uint64_t liobn, uint64_t ioba, uint64_t *tce)
@@ -49,7 +53,9 @@ static int64_t get_tce(struct sphb_machine *m, uint64_t liobn, uint64_t ioba, ui
 static int64_t stuff_tce(struct sphb_machine *m, uint64_t liobn, uint64_t ioba, uint64_t tce,
 			 uint64_t npages)
 {
-	struct sphb_tce_table *t = sphb_tce_by_liobn(m, liobn, NULL);
+	struct sphb_phb *phb = NULL;
+	struct sphb_tce_table *t = sphb_tce_by_liobn(m, liobn, &phb);
+	uint64_t want, done;
 	int64_t i0;
 
 	if (!t || npages == 0 || npages > sphb_tce_nb(t))
@@ -58,18 +64,19 @@ static int64_t stuff_tce(struct sphb_machine *m, uint64_t liobn, uint64_t ioba, 
 	if (i0 < 0)
 		return H_PARAMETER;
 	/* npages <= nb, so i0 + npages cannot wrap; past the end: partial (QEMU) */
-	if ((uint64_t)i0 + npages > sphb_tce_nb(t)) {
-		sphb_tce_put_run(t, (uint64_t)i0, NULL, tce, sphb_tce_nb(t) - (uint64_t)i0);
-		return H_PARAMETER;
-	}
-	return sphb_tce_put_run(t, (uint64_t)i0, NULL, tce, npages) == npages ? H_SUCCESS : H_PARAMETER;
+	want = (uint64_t)i0 + npages > sphb_tce_nb(t) ? sphb_tce_nb(t) - (uint64_t)i0 : npages;
+	done = sphb_tce_put_run(t, (uint64_t)i0, NULL, tce, want);
+	sphb_tce_changed(phb, t, (uint64_t)i0, done);
+	return done == npages ? H_SUCCESS : H_PARAMETER;
 }
 
 static int64_t put_tce_indirect(struct sphb_machine *m, uint64_t liobn, uint64_t ioba,
 				uint64_t list, uint64_t npages)
 {
-	struct sphb_tce_table *t = sphb_tce_by_liobn(m, liobn, NULL);
+	struct sphb_phb *phb = NULL;
+	struct sphb_tce_table *t = sphb_tce_by_liobn(m, liobn, &phb);
 	uint8_t buf[8 * TCE_LIST_MAX];
+	uint64_t want, done;
 	int64_t i0;
 
 	if (!t || npages == 0 || npages > TCE_LIST_MAX || (list & 0xfff))
@@ -80,11 +87,11 @@ static int64_t put_tce_indirect(struct sphb_machine *m, uint64_t liobn, uint64_t
 	i0 = sphb_tce_index(t, ioba);
 	if (i0 < 0)
 		return H_PARAMETER;
-	if ((uint64_t)i0 + npages > sphb_tce_nb(t)) { /* stops at the first failing entry */
-		sphb_tce_put_run(t, (uint64_t)i0, buf, 0, sphb_tce_nb(t) - (uint64_t)i0);
-		return H_PARAMETER;
-	}
-	return sphb_tce_put_run(t, (uint64_t)i0, buf, 0, npages) == npages ? H_SUCCESS : H_PARAMETER;
+	/* stops at the first failing entry (QEMU) */
+	want = (uint64_t)i0 + npages > sphb_tce_nb(t) ? sphb_tce_nb(t) - (uint64_t)i0 : npages;
+	done = sphb_tce_put_run(t, (uint64_t)i0, buf, 0, want);
+	sphb_tce_changed(phb, t, (uint64_t)i0, done);
+	return done == npages ? H_SUCCESS : H_PARAMETER;
 }
 
 SPHB_API int sphb_hcall(struct sphb_machine *m, uint64_t opcode, const uint64_t *args,

@@ -309,7 +309,12 @@ void sphb_lsi_update(struct sphb_dev *d);
 struct sphb_tce_table;
 struct sphb_tce_table *sphb_tce_new(uint32_t liobn, uint64_t bus_offset, unsigned page_shift,
 				    uint64_t nb);
-void sphb_tce_publish(struct sphb_phb *phb, unsigned w, struct sphb_tce_table *t);
+/* Make t window w of the PHB (NULL: no window); the old table is retired.
+ * Mirrors the change into the PHB's VFIO containers; < 0: the host refused
+ * the new window (the PHB has it anyway: the caller decides). */
+int sphb_tce_publish(struct sphb_phb *phb, unsigned w, struct sphb_tce_table *t);
+/* Entries [i0, i0 + n) of t changed: the host mappings follow. */
+void sphb_tce_changed(struct sphb_phb *phb, struct sphb_tce_table *t, uint64_t i0, uint64_t n);
 void sphb_tce_machine_free(struct sphb_machine *m);
 uint64_t sphb_tce_get(struct sphb_tce_table *t, uint64_t i);
 int sphb_tce_put(struct sphb_tce_table *t, uint64_t i, uint64_t tce);

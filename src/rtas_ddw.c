@@ -110,7 +110,11 @@ void sphb_rtas_create_pe_dma_window(struct sphb_machine *m, struct sphb_rtas_ctx
 		rtas_status(c, RTAS_OUT_HW_ERROR);
 		return;
 	}
-	sphb_tce_publish(phb, w, t);
+	if (sphb_tce_publish(phb, w, t) < 0) {
+		(void)sphb_tce_publish(phb, w, NULL); /* the host could not follow: no window */
+		rtas_status(c, RTAS_OUT_HW_ERROR);
+		return;
+	}
 	phb->win_default[w] = false; /* B3: a reused default LIOBN is not the default window */
 	rtas_ret(c, 1, sphb_tce_liobn(t));
 	rtas_ret(c, 2, (uint32_t)(start >> 32));
@@ -137,7 +141,7 @@ void sphb_rtas_remove_pe_dma_window(struct sphb_machine *m, struct sphb_rtas_ctx
 	}
 	w = rtas_arg(c, 0) & 1;
 	was_default = phb->win_default[w];
-	sphb_tce_publish(phb, w, NULL);
+	(void)sphb_tce_publish(phb, w, NULL);
 	phb->win_default[w] = false;
 	/* PAPR: removing the last remaining non-default window restores the
 	 * default window (LIOBN, location, size) */

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "internal.h"
+#include "backend/vfio.h"
 
 #define LEAF_BITS 9u
 #define MID_BITS 9u
@@ -84,16 +85,25 @@ static void reclaim(struct sphb_machine *m)
 	}
 }
 
-void sphb_tce_publish(struct sphb_phb *phb, unsigned w, struct sphb_tce_table *t)
+int sphb_tce_publish(struct sphb_phb *phb, unsigned w, struct sphb_tce_table *t)
 {
 	struct sphb_machine *m = phb->m;
 	struct sphb_tce_table *old = atomic_exchange(&phb->win[w], t);
+	int rc = 0;
 
+#if SPHB_VFIO
+	/* the same window in every host container of the PHB (pass-through) */
+	if (old)
+		(void)sphb_vfio_window(phb, old, false);
+	if (t)
+		rc = sphb_vfio_window(phb, t, true);
+#endif
 	if (old) {
 		old->next_retired = m->retired;
 		m->retired = old;
 	}
 	reclaim(m);
+	return rc;
 }
 
 void sphb_tce_machine_free(struct sphb_machine *m)
@@ -180,6 +190,16 @@ uint64_t sphb_tce_put_run(struct sphb_tce_table *t, uint64_t i, const uint8_t *l
 		done += chunk;
 	}
 	return done;
+}
+
+void sphb_tce_changed(struct sphb_phb *phb, struct sphb_tce_table *t, uint64_t i0, uint64_t n)
+{
+#if SPHB_VFIO
+	if (n)
+		(void)sphb_vfio_tce_update(phb, t, i0, n);
+#else
+	(void)phb; (void)t; (void)i0; (void)n;
+#endif
 }
 
 uint64_t sphb_tce_get(struct sphb_tce_table *t, uint64_t i)

@@ -58,6 +58,9 @@ struct sphb_vfio_group {
 struct sphb_vfio {
 	struct sphb_vfio_container *containers;
 	struct sphb_vfio_group *groups;
+	/* guest RAM as the host's ram_iterate reported it: gpa -> hva */
+	struct { uint64_t gpa, size; uint8_t *hva; } ram[16];
+	unsigned nram;
 };
 
 static struct sphb_vfio *state(struct sphb_machine *m)
@@ -113,14 +116,23 @@ static void group_put(struct sphb_machine *m, struct sphb_vfio_group *g)
 }
 
 /* Guest RAM pre-registration (sPAPR TCE v2) through the host's iterator. */
-struct reg_ctx { int fd, rc; };
+struct reg_ctx { int fd, rc; struct sphb_vfio *v; };
 
 static int register_range(void *ctx, uint64_t gpa, void *hva, uint64_t size)
 {
 	struct reg_ctx *r = ctx;
 	struct vfio_iommu_spapr_register_memory reg;
+	unsigned i;
 
-	(void)gpa;
+	for (i = 0; i < r->v->nram; i++)
+		if (r->v->ram[i].gpa == gpa)
+			break;
+	if (i == r->v->nram && i < ARRAY_SIZE(r->v->ram)) {
+		r->v->ram[i].gpa = gpa;
+		r->v->ram[i].hva = hva;
+		r->v->ram[i].size = size;
+		r->v->nram++;
+	}
 	memset(&reg, 0, sizeof(reg));
 	reg.argsz = sizeof(reg);
 	reg.vaddr = (uint64_t)(uintptr_t)hva;
@@ -208,7 +220,7 @@ static int container_setup(struct sphb_machine *m, struct sphb_vfio_container *c
 	}
 	if (c->v2 && m->ops.sz >= offsetof(struct sphb_host_ops, ram_iterate) + sizeof(void *) &&
 	    m->ops.ram_iterate) {
-		struct reg_ctx r = { c->fd, 0 };
+		struct reg_ctx r = { c->fd, 0, m->vfio };
 		rc = m->ops.ram_iterate(m->opaque, register_range, &r);
 		if (rc < 0 || r.rc < 0) {
 			sphb_log(m, SPHB_LOG_ERROR,
@@ -480,4 +492,132 @@ int sphb_vfio_pe_op(struct sphb_machine *m, int group, unsigned op, const void *
 		pe.err.mask = err->mask;
 	}
 	return sys->ioctl(g->c->fd, VFIO_EEH_PE_OP, &pe);
+}
+
+/* ---- DMA: TCE updates become host IOMMU operations ---- */
+
+static uint8_t *gpa_to_hva(const struct sphb_vfio *v, uint64_t gpa, uint64_t len)
+{
+	for (unsigned i = 0; i < v->nram; i++)
+		if (gpa >= v->ram[i].gpa && gpa - v->ram[i].gpa <= v->ram[i].size &&
+		    len <= v->ram[i].size - (gpa - v->ram[i].gpa))
+			return v->ram[i].hva + (gpa - v->ram[i].gpa);
+	return NULL;
+}
+
+static unsigned flush(struct sphb_machine *m, unsigned phb_index, unsigned perm, uint64_t iova,
+		      uint8_t *hva, uint64_t len)
+{
+	unsigned ops = 0;
+
+	for (struct sphb_vfio_container *c = m->vfio->containers; c; c = c->next) {
+		int rc;
+		if (c->phb_index != phb_index || !c->iommu_set)
+			continue;
+		if (perm) {
+			struct vfio_iommu_type1_dma_map map;
+			memset(&map, 0, sizeof(map));
+			map.argsz = sizeof(map);
+			map.flags = ((perm & 1) ? VFIO_DMA_MAP_FLAG_READ : 0) |
+				    ((perm & 2) ? VFIO_DMA_MAP_FLAG_WRITE : 0);
+			map.vaddr = (uint64_t)(uintptr_t)hva;
+			map.iova = iova;
+			map.size = len;
+			rc = sys->ioctl(c->fd, VFIO_IOMMU_MAP_DMA, &map);
+		} else {
+			struct vfio_iommu_type1_dma_unmap unmap;
+			memset(&unmap, 0, sizeof(unmap));
+			unmap.argsz = sizeof(unmap);
+			unmap.iova = iova;
+			unmap.size = len;
+			rc = sys->ioctl(c->fd, VFIO_IOMMU_UNMAP_DMA, &unmap);
+		}
+		if (rc < 0)
+			sphb_log(m, SPHB_LOG_WARN, "vfio: %s iova 0x%llx size 0x%llx failed: %s",
+				 perm ? "MAP_DMA" : "UNMAP_DMA", (unsigned long long)iova,
+				 (unsigned long long)len, strerror(-rc));
+		ops++;
+	}
+	return ops;
+}
+
+/* Entries [i0, i0 + n) of a window changed: map or unmap them in every
+ * container of the PHB, one operation per run of consecutive entries that
+ * map contiguous guest memory with the same permission. Returns the number
+ * of host operations issued. */
+unsigned sphb_vfio_tce_update(struct sphb_phb *phb, struct sphb_tce_table *t, uint64_t i0, uint64_t n)
+{
+	struct sphb_machine *m = phb->m;
+	unsigned shift = sphb_tce_shift(t), run_perm = 0, ops = 0;
+	uint64_t ps = 1ull << shift, run_start = 0, run_len = 0, base = sphb_tce_offset(t);
+	uint8_t *run_hva = NULL;
+	bool in_run = false;
+
+	if (!m->vfio || !m->vfio->containers)
+		return 0;
+	for (uint64_t i = i0; i < i0 + n; i++) {
+		uint64_t tce = sphb_tce_get(t, i);
+		unsigned perm = (unsigned)(tce & 3);
+		uint8_t *hva = perm ? gpa_to_hva(m->vfio, tce & ~(ps - 1), ps) : NULL;
+
+		if (perm && !hva)
+			perm = 0; /* not guest RAM: never map it on the host */
+		if (in_run && perm == run_perm &&
+		    (!perm || hva == run_hva + run_len)) {
+			run_len += ps;
+			continue;
+		}
+		if (in_run)
+			ops += flush(m, phb->index, run_perm, base + run_start * ps, run_hva, run_len);
+		in_run = true;
+		run_perm = perm;
+		run_start = i;
+		run_len = ps;
+		run_hva = hva;
+	}
+	if (in_run)
+		ops += flush(m, phb->index, run_perm, base + run_start * ps, run_hva, run_len);
+	return ops;
+}
+
+/* A DMA window appeared or went away in the PHB: the same in every container. */
+int sphb_vfio_window(struct sphb_phb *phb, struct sphb_tce_table *t, bool create)
+{
+	struct sphb_machine *m = phb->m;
+
+	if (!m->vfio)
+		return 0;
+	for (struct sphb_vfio_container *c = m->vfio->containers; c; c = c->next) {
+		int rc;
+		if (c->phb_index != phb->index || !c->iommu_set || !c->v2)
+			continue;
+		if (create) {
+			struct vfio_iommu_spapr_tce_create cr;
+			memset(&cr, 0, sizeof(cr));
+			cr.argsz = sizeof(cr);
+			cr.page_shift = sphb_tce_shift(t);
+			cr.window_size = sphb_tce_nb(t) << sphb_tce_shift(t);
+			cr.levels = 1;
+			rc = sys->ioctl(c->fd, VFIO_IOMMU_SPAPR_TCE_CREATE, &cr);
+			if (rc >= 0 && cr.start_addr != sphb_tce_offset(t)) {
+				struct vfio_iommu_spapr_tce_remove rm;
+				memset(&rm, 0, sizeof(rm));
+				rm.argsz = sizeof(rm);
+				rm.start_addr = cr.start_addr;
+				(void)sys->ioctl(c->fd, VFIO_IOMMU_SPAPR_TCE_REMOVE, &rm);
+				sphb_log(m, SPHB_LOG_WARN, "vfio: the host placed a window at 0x%llx, the guest's is at 0x%llx",
+					 (unsigned long long)cr.start_addr, (unsigned long long)sphb_tce_offset(t));
+				rc = -EINVAL;
+			}
+		} else {
+			struct vfio_iommu_spapr_tce_remove rm;
+			memset(&rm, 0, sizeof(rm));
+			rm.argsz = sizeof(rm);
+			rm.start_addr = sphb_tce_offset(t);
+			rc = sys->ioctl(c->fd, VFIO_IOMMU_SPAPR_TCE_REMOVE, &rm);
+		}
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
 }

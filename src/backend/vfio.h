@@ -38,6 +38,10 @@ void sphb_vfio_cfg_write(struct sphb_dev *d, uint32_t off, unsigned size, uint32
 int sphb_vfio_pe_op(struct sphb_machine *m, int group, unsigned op, const void *err);
 int sphb_vfio_owns_group(const struct sphb_machine *m, int group);
 void sphb_vfio_machine_free(struct sphb_machine *m);
+struct sphb_phb;
+struct sphb_tce_table;
+unsigned sphb_vfio_tce_update(struct sphb_phb *phb, struct sphb_tce_table *t, uint64_t i0, uint64_t n);
+int sphb_vfio_window(struct sphb_phb *phb, struct sphb_tce_table *t, _Bool create);
 #endif
 
 #endif

@@ -23,7 +23,9 @@ struct kgroup { int num; bool viable, busy, frozen_mmio, frozen_dma, reset; int 
 static struct kgroup kgroups[] = { { 5, true, false, false, false, false, -1 },
 				   { 6, true, false, false, false, false, -1 },
 				   { 7, false, false, false, false, false, -1 } };
-static struct { enum kind kind; int group; int attached[4]; int nattached; int iommu; uint8_t cfg[4096]; } fds[MAXFD];
+static struct { enum kind kind; int group; int attached[4]; int nattached; int iommu;
+		uint8_t cfg[4096]; uint64_t win_start[2], win_size[2]; unsigned win_shift[2]; bool win[2]; } fds[MAXFD];
+static unsigned n_map, n_unmap, n_create, n_remove;
 static bool no_dev_vfio, eeh_enabled = true, spapr = true;
 static int calls, fail_at = -1, fail_errno = EIO, open_fds;
 static char trace[4096];
@@ -71,8 +73,16 @@ static int f_open(const char *path, int flags)
 	rec("open %s", path);
 	if (inject())
 		return -fail_errno;
-	if (!strcmp(path, "/dev/vfio/vfio"))
-		return no_dev_vfio ? -ENOENT : newfd(K_CONTAINER, -1);
+	if (!strcmp(path, "/dev/vfio/vfio")) {
+		int fd = no_dev_vfio ? -ENOENT : newfd(K_CONTAINER, -1);
+		if (fd >= 0) { /* the platform's default 32-bit window */
+			fds[fd].win[0] = true;
+			fds[fd].win_start[0] = 0;
+			fds[fd].win_shift[0] = 12;
+			fds[fd].win_size[0] = 0x40000000;
+		}
+		return fd;
+	}
 	if (sscanf(path, "/dev/vfio/%d", &g) == 1 && kgroup(g))
 		return kgroup(g)->busy ? -EBUSY : newfd(K_GROUP, g);
 	return -ENOENT;
@@ -157,6 +167,10 @@ static const char *ioname(unsigned long r)
 	case VFIO_IOMMU_SPAPR_TCE_GET_INFO: return "SPAPR_TCE_GET_INFO";
 	case VFIO_IOMMU_SPAPR_REGISTER_MEMORY: return "SPAPR_REGISTER_MEMORY";
 	case VFIO_EEH_PE_OP: return "EEH_PE_OP";
+	case VFIO_IOMMU_MAP_DMA: return "MAP_DMA";
+	case VFIO_IOMMU_UNMAP_DMA: return "UNMAP_DMA";
+	case VFIO_IOMMU_SPAPR_TCE_CREATE: return "SPAPR_TCE_CREATE";
+	case VFIO_IOMMU_SPAPR_TCE_REMOVE: return "SPAPR_TCE_REMOVE";
 	default: return "?";
 	}
 }
@@ -195,6 +209,46 @@ static int f_ioctl(int fd, unsigned long req, void *arg)
 		}
 		case VFIO_IOMMU_SPAPR_REGISTER_MEMORY:
 			return ((struct vfio_iommu_spapr_register_memory *)arg)->flags ? -EINVAL : 0;
+		case VFIO_IOMMU_SPAPR_TCE_CREATE: {
+			struct vfio_iommu_spapr_tce_create *cr = arg;
+			int w = !fds[fd].win[0] ? 0 : !fds[fd].win[1] ? 1 : -1;
+			if (fds[fd].iommu != VFIO_SPAPR_TCE_v2_IOMMU) return -ENOTTY;
+			if (cr->flags) return -EINVAL;
+			if (w < 0) return -ENOSPC;
+			if (cr->page_shift != 12 && cr->page_shift != 16 && cr->page_shift != 24) return -EINVAL;
+			fds[fd].win[w] = true;
+			fds[fd].win_start[w] = cr->start_addr = w ? 1ull << 59 : 0;
+			fds[fd].win_shift[w] = cr->page_shift;
+			fds[fd].win_size[w] = cr->window_size;
+			n_create++;
+			return 0;
+		}
+		case VFIO_IOMMU_SPAPR_TCE_REMOVE: {
+			struct vfio_iommu_spapr_tce_remove *rm = arg;
+			if (rm->flags) return -EINVAL;
+			for (int w = 0; w < 2; w++)
+				if (fds[fd].win[w] && fds[fd].win_start[w] == rm->start_addr) {
+					fds[fd].win[w] = false;
+					n_remove++;
+					return 0;
+				}
+			return -EINVAL;
+		}
+		case VFIO_IOMMU_MAP_DMA: case VFIO_IOMMU_UNMAP_DMA: {
+			uint64_t iova = req == VFIO_IOMMU_MAP_DMA ? ((struct vfio_iommu_type1_dma_map *)arg)->iova
+								   : ((struct vfio_iommu_type1_dma_unmap *)arg)->iova;
+			uint64_t size = req == VFIO_IOMMU_MAP_DMA ? ((struct vfio_iommu_type1_dma_map *)arg)->size
+								   : ((struct vfio_iommu_type1_dma_unmap *)arg)->size;
+			for (int w = 0; w < 2; w++)
+				if (fds[fd].win[w] && iova >= fds[fd].win_start[w] &&
+				    iova + size <= fds[fd].win_start[w] + fds[fd].win_size[w] &&
+				    !(iova & ((1ull << fds[fd].win_shift[w]) - 1)) &&
+				    !(size & ((1ull << fds[fd].win_shift[w]) - 1))) {
+					if (req == VFIO_IOMMU_MAP_DMA) n_map++; else n_unmap++;
+					return 0;
+				}
+			return -EINVAL;
+		}
 		case VFIO_EEH_PE_OP:
 			if (!fds[fd].iommu) return -EINVAL;
 			/* the kernel loops over the groups in attach order, first non-zero wins */
@@ -300,6 +354,7 @@ static void reset_kernel(void)
 	calls = 0;
 	fail_at = -1;
 	open_fds = 0;
+	n_map = n_unmap = n_create = n_remove = 0;
 	trace[0] = '\0';
 }
 
@@ -421,6 +476,78 @@ static void per_group(void)
 	CHECK_EQ(open_fds, 0);
 }
 
+/* TCE updates become host mappings in every container of the PHB, coalesced */
+static void dma_mapping(void)
+{
+	struct sphb_host_ops ops = t_ops();
+	uint64_t args[4], rets[1];
+	int64_t hret;
+	uint32_t r[4];
+
+	reset_kernel();
+	memset(&h, 0, sizeof(h));
+	h.ram_size = T_RAM_SIZE;
+	h.ram = calloc(1, h.ram_size);
+	ops.ram_iterate = two_ranges;
+	if (!h.ram || sphb_machine_new_default(&ops, &h, &m) ||
+	    sphb_machine_add(m, "spapr-pci-host-bridge,index=1,id=g,pe-mode=per-group") ||
+	    sphb_machine_add(m, "vfio-pci,host=0001:01:00.0,bus=g.0,addr=2") ||
+	    sphb_machine_add(m, "vfio-pci,host=0001:02:00.0,bus=g.0,addr=3"))
+		exit(1);
+	/* 512 contiguous read-write pages in one H_PUT_TCE_INDIRECT: one MAP_DMA
+	 * per container (2), where a per-entry policy (QEMU) issues 512 each */
+	for (unsigned i = 0; i < 512; i++) {
+		t_st32(&h, 0x200000 + 8 * i, 0);
+		t_st32(&h, 0x200000 + 8 * i + 4, 0x400000u + 0x1000u * i + 3);
+	}
+	n_map = n_unmap = 0;
+	args[0] = 0x80000100u; args[1] = 0; args[2] = 0x200000; args[3] = 512;
+	CHECK_EQ(sphb_hcall(m, 0x13c, args, 4, rets, 0, &hret), 0);
+	CHECK_EQ(hret, 0);
+	CHECK_EQ(n_map, 2);
+	CHECK_EQ(n_unmap, 0);
+	fprintf(stderr, "512 contiguous TCEs: %u host MAP_DMA for 2 containers (per-entry: %u)\n", n_map, 2 * 512);
+	/* a permission change and a gap split the run */
+	t_st32(&h, 0x200000 + 8 * 100 + 4, 0x400000u + 0x1000u * 100 + 1);	/* read-only */
+	t_st32(&h, 0x200000 + 8 * 300 + 4, 0x900000u + 3);			/* elsewhere */
+	n_map = 0;
+	CHECK_EQ(sphb_hcall(m, 0x13c, args, 4, rets, 0, &hret), 0);
+	CHECK_EQ(n_map, 2 * 5);	/* [0,100) [100] [101,300) [300] [301,512) */
+	/* clearing: one UNMAP_DMA per container */
+	n_unmap = 0;
+	args[0] = 0x80000100u; args[1] = 0; args[2] = 0; args[3] = 512;
+	CHECK_EQ(sphb_hcall(m, 0x138, args, 4, rets, 0, &hret), 0);
+	CHECK_EQ(n_unmap, 2);
+	/* a TCE pointing outside guest RAM is never mapped on the host */
+	n_map = n_unmap = 0;
+	args[0] = 0x80000100u; args[1] = 0x1000; args[2] = 0x7000000000ull | 3;
+	CHECK_EQ(sphb_hcall(m, 0x20, args, 3, rets, 0, &hret), 0);
+	CHECK_EQ(n_map, 0);
+	CHECK_EQ(n_unmap, 2);
+	/* a dynamic window appears and goes away in every container */
+	n_create = n_remove = 0;
+	CHECK_EQ(rtas4("ibm,get-config-addr-info2", 4, 2, 0x1000, LO + 1, 0, r), 0);
+	{
+		uint32_t a[5] = { 0x1000, HI, LO + 1, 16, 30 }, rr[4];
+		t_rtas_n(m, &h, 0x2027, 5, 4, a, rr);
+		CHECK_EQ(rr[0], 0);
+		CHECK_EQ(rr[2], 0x08000000);	/* 1 << 59, where the host put it too */
+		CHECK_EQ(n_create, 2);
+		n_map = 0;
+		args[0] = rr[1]; args[1] = 1ull << 59; args[2] = 0x400000 | 3;
+		CHECK_EQ(sphb_hcall(m, 0x20, args, 3, rets, 0, &hret), 0);
+		CHECK_EQ(n_map, 2);
+		{
+			uint32_t ra[1] = { rr[1] }, rs[1];
+			t_rtas_n(m, &h, 0x2028, 1, 1, ra, rs);
+			CHECK_EQ(rs[0], 0);
+		}
+		CHECK_EQ(n_remove, 2);
+	}
+	t_free(m, &h);
+	CHECK_EQ(open_fds, 0);
+}
+
 static void failures(void)
 {
 	const char *why[][2] = {
@@ -493,6 +620,7 @@ int main(void)
 	sphb_vfio_set_sys(&fake);
 	add_sequence();
 	per_group();
+	dma_mapping();
 	failures();
 	fault_injection();
 	sphb_vfio_set_sys(NULL);
