@@ -537,18 +537,25 @@ int sphb_sim_dev_add(struct sphb_machine *m, struct sphb_opts *o)
 	build_config(d, &p);
 	memcpy(d->cfg_init, d->cfg, d->cfg_size);
 	msix_table_init(d);
+	return sphb_dev_link(m, d);
+}
 
-	phb->devs[devfn] = d;
-	phb->ndevs++;
+/* Put a new device on its bus (d->phb, d->devfn) and into the machine, and
+ * into its PE. On failure the device is freed. */
+int sphb_dev_link(struct sphb_machine *m, struct sphb_dev *d)
+{
+	int rc;
+
+	d->phb->devs[d->devfn] = d;
+	d->phb->ndevs++;
 	d->next_in_machine = m->devices;
 	m->devices = d;
 	rc = sphb_eeh_dev_attach(d);
 	if (rc) {
 		sphb_dev_unlink(d);
 		sphb_dev_free(d);
-		return rc;
 	}
-	return 0;
+	return rc;
 }
 
 /* Take a device off its bus and out of the machine (no EEH bookkeeping). */

@@ -206,6 +206,7 @@ int sphb_sim_dev_add(struct sphb_machine *m, struct sphb_opts *o);
 void sphb_dev_free(struct sphb_dev *d);
 void sphb_dev_reset(struct sphb_dev *d);
 void sphb_dev_unlink(struct sphb_dev *d);
+int sphb_dev_link(struct sphb_machine *m, struct sphb_dev *d);
 uint8_t *sphb_dev_msix_entry(struct sphb_dev *d, unsigned vector);
 void sphb_dev_msix_pend(struct sphb_dev *d, unsigned vector);
 struct sphb_dev *sphb_dev_by_id(const struct sphb_machine *m, const char *id);

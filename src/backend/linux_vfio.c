@@ -427,17 +427,7 @@ int sphb_vfio_dev_add(struct sphb_machine *m, struct sphb_opts *o)
 	d->vfio_fd = fd;
 	d->vfio_cfg_off = reg.offset;
 	d->vfio_group = g;
-	phb->devs[devfn] = d;
-	phb->ndevs++;
-	d->next_in_machine = m->devices;
-	m->devices = d;
-	rc = sphb_eeh_dev_attach(d);
-	if (rc) {
-		sphb_dev_unlink(d);
-		sphb_dev_free(d);
-		return rc;
-	}
-	return 0;
+	return sphb_dev_link(m, d); /* on failure it frees d, which releases g */
 }
 
 void sphb_vfio_dev_free(struct sphb_dev *d)
