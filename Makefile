@@ -81,7 +81,7 @@ $(O)/tests/unit/%: tests/unit/%.c tests/harness.h $(O)/libsphb.a
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(ALL_CFLAGS) -Itests -Isrc -DSPHB_VFIO=$(SPHB_VFIO) $(SAN_LDFLAGS) $(LDFLAGS) -o $@ $< $(O)/libsphb.a
 
-$(O)/bench/%: bench/%.c $(O)/libsphb.a
+$(O)/bench/%: bench/%.c bench/bench.h $(O)/libsphb.a
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(ALL_CFLAGS) -Itests $(LDFLAGS) -o $@ $< $(O)/libsphb.a

@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "harness.h"
+#include "bench.h"
 
 #define LIST 0x200000u
 static volatile uint64_t sink;
@@ -67,18 +68,6 @@ static struct sphb_machine *build(struct t_host *h)
 	return m;
 }
 
-static double now_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
-}
-
-static int cmp_d(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return x < y ? -1 : x > y;
-}
 
 int main(int argc, char **argv)
 {

@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "harness.h"
+#include "bench.h"
 
 #define SCRATCH 0x800000u
 static volatile uint32_t sink;
@@ -48,18 +49,6 @@ __attribute__((noinline)) void bench_loop_empty(struct sphb_machine *m, struct t
 	}
 }
 
-static double now_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
-}
-
-static int cmp_d(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return x < y ? -1 : x > y;
-}
 
 int main(int argc, char **argv)
 {

@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "harness.h"
+#include "bench.h"
 
 #define NTARGETS (31 * 32)
 
@@ -98,18 +99,6 @@ __attribute__((noinline)) void bench_loop_floor(struct sphb_machine *m, struct t
 	}
 }
 
-static double now_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
-}
-
-static int cmp_d(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return x < y ? -1 : x > y;
-}
 
 typedef void loop_fn(struct sphb_machine *, struct t_host *, unsigned long);
 
