@@ -25,31 +25,6 @@ int sphb_dma_reset(struct sphb_phb *phb)
 	return 0;
 }
 
-static int64_t put_tce(struct sphb_machine *m, uint64_t liobn, uint64_t ioba, uint64_t tce)
-{
-	struct sphb_phb *phb = NULL;
-	struct sphb_tce_table *t = sphb_tce_by_liobn(m, liobn, &phb);
-	int64_t i;
-
-	if (!t || (i = sphb_tce_index(t, ioba)) < 0)
-		return H_PARAMETER;
-	if (sphb_tce_put(t, (uint64_t)i, tce))
-		return H_PARAMETER;
-	sphb_tce_changed(phb, t, (uint64_t)i, 1);
-	return H_SUCCESS;
-}
-
-static int64_t get_tce(struct sphb_machine *m, uint64_t liobn, uint64_t ioba, uint64_t *tce)
-{
-	struct sphb_tce_table *t = sphb_tce_by_liobn(m, liobn, NULL);
-	int64_t i;
-
-	if (!t || (i = sphb_tce_index(t, ioba)) < 0)
-		return H_PARAMETER;
-	*tce = sphb_tce_get(t, (uint64_t)i);
-	return H_SUCCESS;
-}
-
 static int64_t stuff_tce(struct sphb_machine *m, uint64_t liobn, uint64_t ioba, uint64_t tce,
 			 uint64_t npages)
 {
@@ -97,27 +72,28 @@ static int64_t put_tce_indirect(struct sphb_machine *m, uint64_t liobn, uint64_t
 SPHB_API int sphb_hcall(struct sphb_machine *m, uint64_t opcode, const uint64_t *args,
 			unsigned nargs, uint64_t *rets, unsigned nrets, int64_t *hret)
 {
-	uint64_t a[4] = { 0, 0, 0, 0 }, tce = 0;
+	uint64_t tce = 0;
 
 	if (!m || !hret || (nargs && !args))
 		return -EINVAL;
-	for (unsigned i = 0; i < nargs && i < 4; i++)
-		a[i] = args[i];
+	/* registers the caller did not give read as 0 */
+#define ARG(i) (nargs > (i) ? args[i] : 0)
 	switch (opcode) {
 	case H_PUT_TCE:
-		*hret = put_tce(m, a[0], a[1], a[2]);
+		*hret = sphb_tce_h_put(m, ARG(0), ARG(1), ARG(2));
 		return 0;
 	case H_GET_TCE:
-		*hret = get_tce(m, a[0], a[1], &tce);
+		*hret = sphb_tce_h_get(m, ARG(0), ARG(1), &tce);
 		if (*hret == H_SUCCESS && rets && nrets)
 			rets[0] = tce;
 		return 0;
 	case H_STUFF_TCE:
-		*hret = stuff_tce(m, a[0], a[1], a[2], a[3]);
+		*hret = stuff_tce(m, ARG(0), ARG(1), ARG(2), ARG(3));
 		return 0;
 	case H_PUT_TCE_INDIRECT:
-		*hret = put_tce_indirect(m, a[0], a[1], a[2], a[3]);
+		*hret = put_tce_indirect(m, ARG(0), ARG(1), ARG(2), ARG(3));
 		return 0;
+#undef ARG
 	default:
 		return -ENOENT; /* not an hcall of this library: the VMM's H_FUNCTION */
 	}

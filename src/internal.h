@@ -329,6 +329,8 @@ uint32_t sphb_tce_liobn(const struct sphb_tce_table *t);
 size_t sphb_tce_bytes(const struct sphb_tce_table *t);
 struct sphb_tce_table *sphb_tce_by_liobn(const struct sphb_machine *m, uint64_t liobn,
 					 struct sphb_phb **phbp);
+int64_t sphb_tce_h_put(struct sphb_machine *m, uint64_t liobn, uint64_t ioba, uint64_t tce);
+int64_t sphb_tce_h_get(struct sphb_machine *m, uint64_t liobn, uint64_t ioba, uint64_t *tce);
 /* the PHB's default window: a fresh table at dma_win_addr/dma_win_size, 4 KiB pages */
 int sphb_dma_reset(struct sphb_phb *phb);
 

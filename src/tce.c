@@ -126,7 +126,7 @@ void sphb_tce_machine_free(struct sphb_machine *m)
 
 /* ---- entries ---- */
 
-static _Atomic uint64_t *slot(struct sphb_tce_table *t, uint64_t i, bool create)
+static inline __attribute__((always_inline)) _Atomic uint64_t *slot(struct sphb_tce_table *t, uint64_t i, bool create)
 {
 	struct tce_mid *mid = atomic_load_explicit(&t->top[i >> (LEAF_BITS + MID_BITS)],
 						   memory_order_acquire);
@@ -236,21 +236,70 @@ uint64_t sphb_tce_offset(const struct sphb_tce_table *t) { return t->bus_offset;
 uint32_t sphb_tce_liobn(const struct sphb_tce_table *t) { return t->liobn; }
 size_t sphb_tce_bytes(const struct sphb_tce_table *t) { return t->bytes; }
 
-struct sphb_tce_table *sphb_tce_by_liobn(const struct sphb_machine *m, uint64_t liobn,
-					 struct sphb_phb **phbp)
+static inline __attribute__((always_inline)) struct sphb_tce_table *
+by_liobn(const struct sphb_machine *m, uint64_t liobn, struct sphb_phb **phbp)
 {
 	struct sphb_phb *phb;
-	unsigned idx = (unsigned)(liobn >> 8) & 0xff, w = (unsigned)liobn & 0xff;
+	unsigned idx = (unsigned)(liobn >> 8) & 0xff, w = (unsigned)liobn & 1;
 
-	if ((liobn >> 32) || !(liobn & 0x80000000u) || (liobn & 0x7fff0000u) ||
-	    idx >= SPHB_MAX_PHBS || w > 1 || !(phb = m->phbs[idx]))
+	/* 0x80000000 | index << 8 | window (0 or 1), nothing else */
+	if ((liobn & ~(uint64_t)0xff01) != 0x80000000u || idx >= SPHB_MAX_PHBS ||
+	    !(phb = m->phbs[idx]))
 		return NULL;
 	if (phbp)
 		*phbp = phb;
 	return atomic_load(&phb->win[w]);
 }
 
+struct sphb_tce_table *sphb_tce_by_liobn(const struct sphb_machine *m, uint64_t liobn,
+					 struct sphb_phb **phbp)
+{
+	return by_liobn(m, liobn, phbp);
+}
+
 /* ---- translation (any thread) ---- */
+
+/* H_PUT_TCE / H_GET_TCE (qemu-spapr-phb.md §7.2), here so that the LIOBN
+ * lookup and the radix walk inline into them: 0 H_SUCCESS, -4 H_PARAMETER */
+int64_t sphb_tce_h_put(struct sphb_machine *m, uint64_t liobn, uint64_t ioba, uint64_t tce)
+{
+	struct sphb_phb *phb = NULL;
+	struct sphb_tce_table *t = by_liobn(m, liobn, &phb);
+	_Atomic uint64_t *s;
+	uint64_t i;
+
+	if (!t)
+		return -4;
+	ioba &= ~((1ull << t->page_shift) - 1);
+	i = (ioba - t->bus_offset) >> t->page_shift;
+	if (ioba < t->bus_offset || i >= t->nb)
+		return -4;
+	s = slot(t, i, tce != 0);
+	if (s)
+		atomic_store_explicit(s, tce, memory_order_release);
+	else if (tce)
+		return -4; /* out of memory */
+	if (m->vfio)
+		sphb_tce_changed(phb, t, i, 1);
+	return 0;
+}
+
+int64_t sphb_tce_h_get(struct sphb_machine *m, uint64_t liobn, uint64_t ioba, uint64_t *tce)
+{
+	struct sphb_tce_table *t = by_liobn(m, liobn, NULL);
+	_Atomic uint64_t *s;
+	uint64_t i;
+
+	if (!t)
+		return -4;
+	ioba &= ~((1ull << t->page_shift) - 1);
+	i = (ioba - t->bus_offset) >> t->page_shift;
+	if (ioba < t->bus_offset || i >= t->nb)
+		return -4;
+	s = slot(t, i, false);
+	*tce = s ? atomic_load_explicit(s, memory_order_relaxed) : 0;
+	return 0;
+}
 
 /* one window: the entry for bus_addr, or false when outside */
 static inline bool win_lookup(struct sphb_tce_table *t, uint64_t bus_addr, uint64_t *tce)
