@@ -575,6 +575,7 @@ void sphb_dev_unlink(struct sphb_dev *d)
 }
 
 static uint8_t *bar_mem(struct sphb_bar *b);
+static uint64_t backing_size(const struct sphb_bar *b);
 
 /* The 16-byte MSI-X table entry of `vector` in the device's BAR memory. */
 uint8_t *sphb_dev_msix_entry(struct sphb_dev *d, unsigned vector)
@@ -605,8 +606,13 @@ void sphb_dev_msix_prereset(struct sphb_dev *d)
 		return;
 	d->cfg[d->msix_cap + 3] &= 0x3f; /* Enable and Function Mask */
 	b = &d->bar[d->msix_bar];
-	if (b->mem)
+	if (b->mem) {
+		/* QEMU's msix_reset(): table and Pending Bit Array contents */
+		uint64_t pba_len = (d->msix_vectors + 63u) / 64u * 8u;
 		memset(b->mem + d->msix_table_off, 0, (size_t)d->msix_vectors * 16);
+		if (d->msix_pba_off + pba_len <= backing_size(b))
+			memset(b->mem + d->msix_pba_off, 0, (size_t)pba_len);
+	}
 	msix_table_init(d);
 }
 

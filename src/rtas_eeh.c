@@ -100,7 +100,21 @@ void sphb_rtas_set_eeh_option(struct sphb_machine *m, struct sphb_rtas_ctx *c)
 	case 0: /* EEH is always on for PCIe: a no-op */
 		rtas_status(c, RTAS_OUT_SUCCESS);
 		return;
-	case 1: /* the driver's "I am EEH-aware"; the host thaws a frozen PE */
+	case 1: /* the driver's "I am EEH-aware" (papr-spec.md C.7.4) */
+		/* R1-7.3.11-2 / Table 7-59: set-eeh-option may not take a stopped
+		 * PE to state 0 (2 -> 0 is not valid, 4 -> 0 only by function 3),
+		 * but the host's ENABLE thaws a frozen PE (linux-eeh.md A.5). EEH
+		 * is on by default (R1-5.1-8), so on a stopped PE this is a no-op. */
+		st = sphb_eeh_pe_state(phb, pe, &info);
+		if (st < 0) {
+			backend_failed(m, phb, pe, "get state", st);
+			rtas_status(c, RTAS_OUT_HW_ERROR);
+			return;
+		}
+		if (st == SPHB_PE_STATE_STOPPED || st == SPHB_PE_STATE_STOPPED_DMA) {
+			rtas_status(c, RTAS_OUT_SUCCESS);
+			return;
+		}
 		rtas_status(c, do_op(m, phb, pe, SPHB_PE_ENABLE, "enable", RTAS_OUT_HW_ERROR));
 		return;
 	case 2:

@@ -33,12 +33,26 @@ struct sphb_sim_group *sphb_sim_group(struct sphb_machine *m, int group, bool cr
 	return g;
 }
 
+/* eeh_pe_change_owner(): a frozen PE is thawed (unless the host is busy with
+ * it or its reset is held, when it reports itself active). */
+static void change_owner(const struct sphb_machine *m, struct sphb_sim_group *g)
+{
+	if (m->now_ms >= g->busy_until_ms && !g->reset_active)
+		g->mmio_stopped = g->dma_stopped = false;
+}
+
 void sphb_sim_group_put(struct sphb_machine *m, int group)
 {
 	struct sphb_sim_group *g = sphb_sim_group(m, group, false);
 
-	if (g && g->ndevs)
+	if (g && g->ndevs) {
 		g->ndevs--;
+		/* linux-eeh.md A.5 ownership: closing a device (eeh_dev_release)
+		 * hands the PE back through eeh_pe_change_owner(), which thaws a
+		 * frozen PE — a group's functions plugged again never find the
+		 * freeze the guest left behind. */
+		change_owner(m, g);
+	}
 }
 
 void sphb_sim_freeze(struct sphb_machine *m, struct sphb_sim_group *g)
@@ -95,9 +109,7 @@ static int group_op(struct sphb_machine *m, struct sphb_sim_group *g,
 	case SPHB_PE_DISABLE:
 		return 0; /* the kernel never reaches the platform */
 	case SPHB_PE_ENABLE:
-		/* eeh_pe_change_owner(): a frozen PE is thawed */
-		if (m->now_ms >= g->busy_until_ms && !g->reset_active)
-			g->mmio_stopped = g->dma_stopped = false;
+		change_owner(m, g); /* a frozen PE is thawed */
 		return 0;
 	case SPHB_PE_UNFREEZE_IO:
 		if (g->reset_active || m->now_ms < g->busy_until_ms)
