@@ -524,7 +524,15 @@ int sphb_sim_dev_add(struct sphb_machine *m, struct sphb_opts *o)
 	if (p.msix) {
 		d->msix_bar = (unsigned)p.msix_bar;
 		d->msix_table_off = 0;
-		d->msix_pba_off = (uint32_t)(d->bar[d->msix_bar].size / 2);
+		/* QEMU's layout: the PBA at half the BAR. When that is beyond the
+		 * RAM-backed first 1 MiB, the PBA follows the smallest half-size
+		 * slot that holds the table instead, so it is always backed. */
+		uint64_t half = d->bar[d->msix_bar].size / 2;
+		uint64_t pba_len = (p.msix + 63) / 64 * 8;
+
+		if (half + pba_len > SPHB_BAR_BACKING_MAX)
+			half = pow2_ceil(p.msix * 16 > 2048 ? p.msix * 16 : 2048); /* need / 2 */
+		d->msix_pba_off = (uint32_t)half;
 	}
 	d->cfg = calloc(4, d->cfg_size);
 	if (!d->cfg) {
@@ -592,7 +600,7 @@ void sphb_dev_msix_pend(struct sphb_dev *d, unsigned vector)
 {
 	uint8_t *mem = vector < d->msix_vectors ? bar_mem(&d->bar[d->msix_bar]) : NULL;
 
-	if (mem)
+	if (mem && d->msix_pba_off + vector / 8 < backing_size(&d->bar[d->msix_bar]))
 		mem[d->msix_pba_off + vector / 8] |= (uint8_t)(1u << (vector % 8));
 }
 

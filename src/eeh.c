@@ -47,12 +47,21 @@ static void pes_update(struct sphb_phb *phb)
 	phb->npes = w;
 }
 
+/* The shared PE's group changed (hot plug): its permanent-failure mark
+ * described another PE. */
+static void shared_changed(struct sphb_phb *phb, int before)
+{
+	if (sphb_eeh_shared_group(phb) != before)
+		phb->shared_pe.permanent = false;
+}
+
 int sphb_eeh_dev_attach(struct sphb_dev *d)
 {
 	struct sphb_machine *m = d->phb->m;
 	struct sphb_phb *phb = d->phb;
 	struct sphb_sim_group *g;
 	struct sphb_pe *pes;
+	int before;
 
 	if (d->iommu_group < 0)
 		return 0;
@@ -76,6 +85,7 @@ int sphb_eeh_dev_attach(struct sphb_dev *d)
 			return 0;
 		}
 	}
+	before = sphb_eeh_shared_group(phb);
 	pes = realloc(phb->pes, (phb->npes + 1) * sizeof(*pes));
 	if (!pes)
 		return -ENOMEM;
@@ -85,6 +95,7 @@ int sphb_eeh_dev_attach(struct sphb_dev *d)
 	memset(&phb->pes[phb->npes], 0, sizeof(*pes));
 	phb->pes[phb->npes++].group = d->iommu_group;
 	pes_update(phb);
+	shared_changed(phb, before);
 	return 0;
 }
 
@@ -92,9 +103,12 @@ void sphb_eeh_dev_detach(struct sphb_dev *d)
 {
 	if (d->iommu_group < 0)
 		return;
+	int before = sphb_eeh_shared_group(d->phb);
+
 	if (d->kind == DEV_SIM)
 		sphb_sim_group_put(d->phb->m, d->iommu_group);
 	pes_update(d->phb);
+	shared_changed(d->phb, before);
 }
 
 /* phb->pes lists the PHB's IOMMU groups in both PE modes (kept current by
@@ -110,8 +124,8 @@ struct sphb_pe *sphb_eeh_pe_of_dev(const struct sphb_dev *d)
 
 	if (d->iommu_group < 0)
 		return NULL;
-	if (!phb->per_group)
-		return &phb->shared_pe;
+	if (!phb->per_group) /* no PE while EEH is unavailable (0 or >= 2 groups) */
+		return sphb_eeh_shared_group(phb) >= 0 ? &phb->shared_pe : NULL;
 	for (unsigned i = 0; i < phb->npes; i++)
 		if (phb->pes[i].group == d->iommu_group)
 			return &phb->pes[i];

@@ -12,23 +12,24 @@ struct rtas_call {
 	const char *name;
 	uint8_t nargs, nret; /* what a Linux guest passes */
 	sphb_rtas_fn *fn;
+	bool pure;	     /* changes no state: no need to probe the outputs first */
 };
 
 /* Tokens are QEMU's (qemu-spapr-phb.md §2.1): 0x2000 + slot. */
 static const struct rtas_call calls[RTAS_TOKEN_SLOTS] = {
-	[0x14] = { "read-pci-config", 2, 2, sphb_rtas_read_pci_config },
+	[0x14] = { "read-pci-config", 2, 2, sphb_rtas_read_pci_config, true },
 	[0x15] = { "write-pci-config", 3, 1, sphb_rtas_write_pci_config },
-	[0x16] = { "ibm,read-pci-config", 4, 2, sphb_rtas_ibm_read_pci_config },
+	[0x16] = { "ibm,read-pci-config", 4, 2, sphb_rtas_ibm_read_pci_config, true },
 	[0x17] = { "ibm,write-pci-config", 5, 1, sphb_rtas_ibm_write_pci_config },
-	[0x18] = { "ibm,query-interrupt-source-number", 4, 3, sphb_rtas_query_irq },
+	[0x18] = { "ibm,query-interrupt-source-number", 4, 3, sphb_rtas_query_irq, true },
 	[0x19] = { "ibm,change-msi", 6, 4, sphb_rtas_change_msi },
 	[0x20] = { "ibm,set-eeh-option", 4, 1, sphb_rtas_set_eeh_option },
-	[0x21] = { "ibm,get-config-addr-info2", 4, 2, sphb_rtas_get_config_addr_info2 },
-	[0x22] = { "ibm,read-slot-reset-state2", 3, 4, sphb_rtas_read_slot_reset_state2 },
+	[0x21] = { "ibm,get-config-addr-info2", 4, 2, sphb_rtas_get_config_addr_info2, true },
+	[0x22] = { "ibm,read-slot-reset-state2", 3, 4, sphb_rtas_read_slot_reset_state2, true },
 	[0x23] = { "ibm,set-slot-reset", 4, 1, sphb_rtas_set_slot_reset },
 	[0x24] = { "ibm,configure-pe", 3, 1, sphb_rtas_configure_pe },
 	[0x25] = { "ibm,slot-error-detail", 8, 1, sphb_rtas_slot_error_detail },
-	[0x26] = { "ibm,query-pe-dma-window", 3, 5, sphb_rtas_query_pe_dma_window },
+	[0x26] = { "ibm,query-pe-dma-window", 3, 5, sphb_rtas_query_pe_dma_window, true },
 	[0x27] = { "ibm,create-pe-dma-window", 5, 4, sphb_rtas_create_pe_dma_window },
 	[0x28] = { "ibm,remove-pe-dma-window", 1, 1, sphb_rtas_remove_pe_dma_window },
 	[0x29] = { "ibm,reset-pe-dma-window", 3, 1, sphb_rtas_reset_pe_dma_window },
@@ -126,12 +127,21 @@ SPHB_API int sphb_rtas_call(struct sphb_machine *m, uint64_t buf_gpa,
 			 c.token, ncells, (unsigned long long)cells_gpa);
 		return -EFAULT;
 	}
+	/* The outputs of a call that changes state must be writable before it
+	 * runs, so it never changes state and then fails to report it. Storing
+	 * the current contents back changes nothing in guest memory. */
+	call = lookup(c.token);
+	if (c.nret && call && !call->pure && m->ops.mem_write(m->opaque, cells_gpa + 4 * c.nargs, cells + 4 * c.nargs,
+				       4 * (size_t)c.nret)) {
+		sphb_log(m, SPHB_LOG_WARN, "rtas: token 0x%x: outputs at 0x%llx are not writable",
+			 c.token, (unsigned long long)(cells_gpa + 4 * c.nargs));
+		return -EFAULT;
+	}
 	for (uint32_t i = 0; i < c.nargs; i++)
 		args[i] = be32_load(cells + 4 * i);
 	c.args = args;
 	c.written = 0;
 
-	call = lookup(c.token);
 	if (call)
 		call->fn(m, &c);
 	else

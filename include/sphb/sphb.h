@@ -123,7 +123,9 @@ struct sphb_rtas_result {
  *            stored if nret >= 1 (QEMU's answer; the VMM's hcall returns
  *            H_PARAMETER). A VMM with RTAS calls of its own checks
  *            sphb_rtas_token() / sphb_rtas_name() first;
- *   -EFAULT  the buffer is not accessible: guest memory is untouched;
+ *   -EFAULT  the buffer is not accessible (or, for a call that changes
+ *            state, its outputs are not writable): guest memory is
+ *            untouched and the call did not run;
  *   -EINVAL  nargs + nret > SPHB_RTAS_MAX_CELLS: guest memory untouched.
  * `res` may be NULL.
  */
@@ -198,8 +200,9 @@ SPHB_API int sphb_dev_msi(struct sphb_machine *m, const char *dev_id, unsigned v
 /*
  * sphb_hcall: the TCE hypercalls H_GET_TCE (0x1C), H_PUT_TCE (0x20),
  * H_STUFF_TCE (0x138) and H_PUT_TCE_INDIRECT (0x13C), args = r4..r7. The
- * H_* return code goes to *hret (H_SUCCESS 0, H_PARAMETER -4); H_GET_TCE
- * stores the TCE in rets[0]. Returns 0, or -ENOENT for an hcall the library
+ * H_* return code goes to *hret (H_SUCCESS 0, H_PARAMETER -4, H_HARDWARE -1
+ * when H_PUT_TCE_INDIRECT's TCE list cannot be read through mem_read);
+ * H_GET_TCE stores the TCE in rets[0]. Returns 0, or -ENOENT for an hcall the library
  * does not own (the VMM answers it, e.g. H_FUNCTION), -EINVAL.
  *
  * sphb_dma_translate: a DMA by the function at config address `requester`

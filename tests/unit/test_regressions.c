@@ -58,8 +58,97 @@ static void injected_type_does_not_stick(void)
 	t_free(m, &h);
 }
 
+/* A big MSI-X BAR put the PBA beyond the BAR's RAM-backed first 1 MiB, and a
+ * masked vector's pending bit was written out of bounds (heap overflow). */
+static void msix_pba_in_big_bar(void)
+{
+	struct t_host h;
+	struct sphb_machine *m = t_machine(&h, "sim-pci,addr=2,id=x,bar0=mem32:0x80000000,msix=4,msix-bar=0", NULL);
+	uint32_t pos = 0, id = 0, pba = 0;
+	uint64_t v = 0;
+
+	for (pos = 0x40; pos; ) {
+		CHECK_EQ(t_cfg_read(m, &h, T_BUID0, 0x1000 | pos, 1, &id), 0);
+		if (id == 0x11)
+			break;
+		CHECK_EQ(t_cfg_read(m, &h, T_BUID0, 0x1000 | (pos + 1), 1, &pos), 0);
+	}
+	CHECK(pos != 0);
+	CHECK_EQ(t_cfg_read(m, &h, T_BUID0, 0x1000 | (pos + 8), 4, &pba), 0);
+	CHECK_EQ(pba & 7, 0);					/* BIR 0 */
+	CHECK((pba & ~7u) < (1u << 20));			/* inside the backed part */
+	CHECK_EQ(t_cfg_write(m, &h, T_BUID0, 0x1000 | 0x04, 2, 0x0002), 0);
+	CHECK_EQ(t_cfg_write(m, &h, T_BUID0, 0x1000 | (pos + 2), 2, 0x8000), 0);
+	CHECK_EQ(sphb_dev_msi(m, "x", 3), -EAGAIN);		/* masked: pending */
+	CHECK_EQ(sphb_mmio_read(m, "x", 0, pba & ~7u, 1, &v), 0);
+	CHECK_EQ(v, 0x08);					/* the guest sees the bit */
+	t_free(m, &h);
+}
+
+/* A call that changes state must not run when its outputs cannot be
+ * written: the VMM is told -EFAULT and nothing happened. */
+static uint64_t ro_start, ro_end;
+static int ro_write(void *o, uint64_t gpa, const void *buf, size_t len)
+{
+	if (gpa < ro_end && gpa + len > ro_start)
+		return -EFAULT;
+	return t_mem_write(o, gpa, buf, len);
+}
+
+static void readonly_outputs(void)
+{
+	struct t_host h;
+	struct sphb_host_ops ops = t_ops();
+	struct sphb_machine *m;
+	uint32_t r[2];
+
+	memset(&h, 0, sizeof(h));
+	h.ram_size = T_RAM_SIZE;
+	h.ram = calloc(1, h.ram_size);
+	ops.mem_write = ro_write;
+	if (!h.ram || sphb_machine_new_default(&ops, &h, &m))
+		exit(1);
+	ro_start = T_BUF + 12;	/* open-errinjct: no args, its outputs start here */
+	ro_end = T_BUF + 20;
+	t_st32(&h, T_BUF, (uint32_t)t_token("ibm,open-errinjct"));
+	t_st32(&h, T_BUF + 4, 0);
+	t_st32(&h, T_BUF + 8, 2);
+	CHECK_EQ(sphb_rtas_call(m, T_BUF, NULL), -EFAULT);
+	ro_start = ro_end = 0;
+	/* the session was not opened: the next open succeeds */
+	CHECK_EQ(t_rtas_n(m, &h, (uint32_t)t_token("ibm,open-errinjct"), 0, 2, NULL, r), 0);
+	CHECK_EQ(r[1], 0);
+	CHECK(r[0] != 0);
+	sphb_machine_free(m);
+	free(h.ram);
+}
+
+/* The shared PE's permanent mark described one IOMMU group; after hot plug
+ * swapped the group it froze the new group's devices. */
+static void shared_permanent_follows_the_pe(void)
+{
+	struct t_host h;
+	struct sphb_machine *m = t_machine(&h, "spapr-pci-host-bridge,index=1,id=s,error-log=on",
+					   "sim-pci,bus=s.0,addr=2,id=a,iommu-group=1", NULL);
+	uint32_t a[8] = { 1, 0x8000000, 0x20000001, 0, 0, 0x300000, 2048, 2 }, r[4], v;
+
+	t_rtas_n(m, &h, (uint32_t)t_token("ibm,slot-error-detail"), 8, 1, a, r);
+	CHECK_EQ(r[0], 0);
+	CHECK_EQ(sphb_machine_del(m, "a"), 0);
+	CHECK_EQ(sphb_machine_add(m, "sim-pci,bus=s.0,addr=3,id=b,iommu-group=2"), 0);
+	CHECK_EQ(t_cfg_read(m, &h, T_BUID0 + 1, 0x1800, 2, &v), 0);
+	CHECK_EQ(v, 0x1014);					/* not frozen */
+	t_rtas_n(m, &h, (uint32_t)t_token("ibm,read-slot-reset-state2"), 3, 4, a, r);
+	CHECK_EQ(r[0], 0);
+	CHECK_EQ(r[1], 0);
+	t_free(m, &h);
+}
+
 int main(void)
 {
+	msix_pba_in_big_bar();
+	readonly_outputs();
+	shared_permanent_follows_the_pe();
 	injected_type_does_not_stick();
 	return t_result();
 }
