@@ -102,6 +102,11 @@ $(O)/tests/tsan/%: tests/unit/%.c tests/harness.h $(LIB_SRCS) $(wildcard src/*.h
 	$(Q)$(CC) -std=c11 -g -O1 -D_POSIX_C_SOURCE=200809L -Iinclude -Isrc -Itests -fsanitize=thread \
 		-o $@ $< $(LIB_SRCS) -pthread
 
+# Only the ThreadSanitizer tests (make check runs them too)
+.PHONY: check-tsan
+check-tsan: $(TSAN_TESTS:%=$(O)/tests/tsan/%)
+	$(Q)set -e; for t in $^; do echo "TSAN $$t"; TSAN_OPTIONS="halt_on_error=1 exitcode=1" $$t; done
+
 tests: all $(UNIT_BINS) $(REPLAY_BINS) $(TSAN_BINS)
 
 # Debian packages each goal needs; installed when run as root, else printed.

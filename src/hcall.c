@@ -5,6 +5,7 @@
 #include "internal.h"
 
 #define H_SUCCESS 0
+#define H_HARDWARE (-1)
 #define H_PARAMETER (-4)
 #define H_GET_TCE 0x1c
 #define H_PUT_TCE 0x20
@@ -56,9 +57,11 @@ static int64_t put_tce_indirect(struct sphb_machine *m, uint64_t liobn, uint64_t
 
 	if (!t || npages == 0 || npages > TCE_LIST_MAX || (list & 0xfff))
 		return H_PARAMETER;
-	/* one read of the whole list from guest real memory */
+	/* one read of the whole list from guest real memory; a list the host
+	 * cannot read (outside RAM) is H_HARDWARE and changes nothing (QEMU
+	 * would read unassigned memory as zeros) */
 	if (m->ops.mem_read(m->opaque, list & 0x0fffffffffffffffull, buf, (size_t)npages * 8))
-		return H_PARAMETER;
+		return H_HARDWARE;
 	i0 = sphb_tce_index(t, ioba);
 	if (i0 < 0)
 		return H_PARAMETER;

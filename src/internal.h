@@ -142,8 +142,11 @@ struct sphb_machine {
 	unsigned ngroups;
 	/* machine-wide MSI pool: SPHB_MSI_COUNT IRQs from SPHB_MSI_FIRST */
 	uint64_t msi_used[(0xd00 + 63) / 64];
-	/* translations in flight; windows retired while any runs are freed later */
-	atomic_uint dma_readers;
+	/* translations in flight, counted on dma_readers[dma_epoch & 1]; windows
+	 * retired while any runs are freed later (tce.c) */
+	atomic_uint dma_readers[2];
+	atomic_uint dma_epoch;
+	unsigned nretired;
 	struct sphb_tce_table *retired;
 	struct sphb_vfio *vfio;			/* VFIO containers and groups */
 	/* ibm,open-errinjct session */
@@ -317,6 +320,7 @@ int sphb_tce_publish(struct sphb_phb *phb, unsigned w, struct sphb_tce_table *t)
 /* Entries [i0, i0 + n) of t changed: the host mappings follow. */
 void sphb_tce_changed(struct sphb_phb *phb, struct sphb_tce_table *t, uint64_t i0, uint64_t n);
 void sphb_tce_machine_free(struct sphb_machine *m);
+unsigned sphb_tce_retired(const struct sphb_machine *m); /* tables awaiting their free */
 uint64_t sphb_tce_get(struct sphb_tce_table *t, uint64_t i);
 int sphb_tce_put(struct sphb_tce_table *t, uint64_t i, uint64_t tce);
 uint64_t sphb_tce_put_run(struct sphb_tce_table *t, uint64_t i, const uint8_t *list, uint64_t value,

@@ -2,7 +2,8 @@
  * behaviour (qemu-spapr-phb.md §4.4) except its bugs B1-B4 (DESIGN.md §5):
  * shift differences >= 32 and shifts >= 64 are parameter errors with no
  * state change, non-PHB LIOBNs are refused, removing the last non-default
- * window restores the default one, and windows never overlap.
+ * window restores the default one, and windows never overlap (nor wrap
+ * past 2^64).
  * SPDX-License-Identifier: MIT */
 #include "internal.h"
 
@@ -56,20 +57,26 @@ void sphb_rtas_query_pe_dma_window(struct sphb_machine *m, struct sphb_rtas_ctx 
 	rtas_status(c, RTAS_OUT_SUCCESS);
 }
 
-static bool overlaps(const struct sphb_phb *phb, uint64_t start, uint64_t size)
+/* [start, start + size) fits below 2^64 (it may end at 2^64 exactly) and
+ * meets no window of the PHB; inclusive ends, so nothing wraps */
+static bool place_free(const struct sphb_phb *phb, uint64_t start, uint64_t size)
 {
+	uint64_t last = start + (size - 1);
+
+	if (last < start)
+		return false;
 	for (unsigned w = 0; w < 2; w++) {
 		struct sphb_tce_table *t = atomic_load(&phb->win[w]);
-		uint64_t s, e;
+		uint64_t s, l;
 
 		if (!t)
 			continue;
 		s = sphb_tce_offset(t);
-		e = s + (sphb_tce_nb(t) << sphb_tce_shift(t));
-		if (start < e && s < start + size)
-			return true;
+		l = s + ((sphb_tce_nb(t) << sphb_tce_shift(t)) - 1);
+		if (start <= l && s <= last)
+			return false;
 	}
-	return false;
+	return true;
 }
 
 void sphb_rtas_create_pe_dma_window(struct sphb_machine *m, struct sphb_rtas_ctx *c)
@@ -84,8 +91,10 @@ void sphb_rtas_create_pe_dma_window(struct sphb_machine *m, struct sphb_rtas_ctx
 		rtas_status(c, RTAS_OUT_PARAM_ERROR);
 		return;
 	}
-	/* B1: shifts >= 64 and differences >= 32 are parameter errors */
-	if (ps >= 64 || ws >= 64 || !(phb->pgsz & (1ull << ps)) || ws < ps || ws - ps >= 32) {
+	/* B1: page shifts 0-11 (PAPR), shifts >= 64 and differences >= 32 are
+	 * parameter errors, checked before anything changes */
+	if (ps < 12 || ps >= 64 || ws >= 64 || !(phb->pgsz & (1ull << ps)) || ws < ps ||
+	    ws - ps >= 32) {
 		rtas_status(c, RTAS_OUT_PARAM_ERROR);
 		return;
 	}
@@ -95,12 +104,15 @@ void sphb_rtas_create_pe_dma_window(struct sphb_machine *m, struct sphb_rtas_ctx
 		return;
 	}
 	size = 1ull << ws;
-	/* QEMU: dma_win_addr when no window is active, else dma64_win_addr;
-	 * B4: never on top of a window that exists */
-	start = active(phb) == 0 ? phb->dma_win_addr : phb->dma64_win_addr;
-	if (start + size < start || overlaps(phb, start, size)) {
+	/* QEMU: dma_win_addr when no window is active, else dma64_win_addr.
+	 * B4: never on top of a window that exists: dma_win_addr when that
+	 * range is free (the same choice as QEMU except after the default
+	 * window was removed while the 64-bit one stayed), else dma64_win_addr,
+	 * else no room (-1). A range may not wrap past 2^64. */
+	start = phb->dma_win_addr;
+	if (!place_free(phb, start, size)) {
 		start = phb->dma64_win_addr;
-		if (start + size < start || overlaps(phb, start, size)) {
+		if (!place_free(phb, start, size)) {
 			rtas_status(c, RTAS_OUT_HW_ERROR);
 			return;
 		}

@@ -2,9 +2,14 @@
  * three-level radix of 4 KiB leaves allocated on the first non-zero store),
  * and translation that device threads may run concurrently with TCE updates
  * and window changes: readers take no lock; a window that goes away is freed
- * only once no translation is in flight (an in-flight counter checked by the
+ * only once no translation is in flight (in-flight counters checked by the
  * writer after unpublishing: any reader that starts later sees the new
- * window pointer). SPDX-License-Identifier: MIT */
+ * window pointer). While translations keep running, at most RETIRED_MAX
+ * unpublished tables wait; one more makes the writer wait for the running
+ * translations (two counters and an epoch, as SRCU: a translation that
+ * starts during the wait counts on the other counter, so the wait ends).
+ * SPDX-License-Identifier: MIT */
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -73,17 +78,47 @@ struct sphb_tce_table *sphb_tce_new(uint32_t liobn, uint64_t bus_offset, unsigne
 
 /* ---- publication and deferred freeing ---- */
 
+#define RETIRED_MAX 8u
+
+/* Safety: a translation that can still use a retired table loaded the
+ * window pointer before the unpublish, so it was counted on one of the two
+ * counters since before it; a counter seen at zero after the unpublish
+ * means every such translation on it has finished. */
+static bool quiescent(struct sphb_machine *m)
+{
+	return atomic_load(&m->dma_readers[0]) == 0 && atomic_load(&m->dma_readers[1]) == 0;
+}
+
+/* Liveness: flipping the epoch sends new translations to the other counter,
+ * so the old one drains (translations are short and never block). */
+static void wait_readers(struct sphb_machine *m)
+{
+	for (int k = 0; k < 2; k++) {
+		unsigned old = atomic_fetch_add(&m->dma_epoch, 1) & 1;
+		while (atomic_load(&m->dma_readers[old]) != 0)
+			sched_yield();
+	}
+}
+
 static void reclaim(struct sphb_machine *m)
 {
 	struct sphb_tce_table *t;
 
-	if (!m->retired || atomic_load(&m->dma_readers) != 0)
+	if (!m->retired)
 		return;
+	if (!quiescent(m)) {
+		if (m->nretired <= RETIRED_MAX)
+			return;
+		wait_readers(m);
+	}
 	while ((t = m->retired) != NULL) {
 		m->retired = t->next_retired;
 		table_free(t);
 	}
+	m->nretired = 0;
 }
+
+unsigned sphb_tce_retired(const struct sphb_machine *m) { return m->nretired; }
 
 int sphb_tce_publish(struct sphb_phb *phb, unsigned w, struct sphb_tce_table *t)
 {
@@ -101,6 +136,7 @@ int sphb_tce_publish(struct sphb_phb *phb, unsigned w, struct sphb_tce_table *t)
 	if (old) {
 		old->next_retired = m->retired;
 		m->retired = old;
+		m->nretired++;
 	}
 	reclaim(m);
 	return rc;
@@ -122,6 +158,7 @@ void sphb_tce_machine_free(struct sphb_machine *m)
 		m->retired = t->next_retired;
 		table_free(t);
 	}
+	m->nretired = 0;
 }
 
 /* ---- entries ---- */
@@ -169,13 +206,20 @@ uint64_t sphb_tce_put_run(struct sphb_tce_table *t, uint64_t i, const uint8_t *l
 
 		if (chunk > n - done)
 			chunk = n - done;
-		/* clearing entries of a leaf that does not exist allocates nothing */
-		s = slot(t, idx, list != NULL || value != 0);
-		if (!s && (list || value))
-			return done; /* out of memory: the entries before stay written */
+		s = slot(t, idx, false);
 		if (!s) {
-			done += chunk;
-			continue;
+			/* clearing entries of a leaf that does not exist allocates nothing */
+			bool zero = value == 0;
+			if (list)
+				for (uint64_t k = 0; zero && k < 8 * chunk; k++)
+					zero = list[8 * done + k] == 0;
+			if (zero) {
+				done += chunk;
+				continue;
+			}
+			s = slot(t, idx, true);
+			if (!s)
+				return done; /* out of memory: the entries before stay written */
 		}
 		for (uint64_t k = 0; k < chunk; k++) {
 			uint64_t v = value;
@@ -324,6 +368,7 @@ SPHB_API int sphb_dma_translate(struct sphb_machine *m, uint64_t buid, uint32_t 
 	const struct sphb_dev *d;
 	struct sphb_tce_table *t;
 	uint64_t tce = 0;
+	unsigned epoch;
 	int rc = -EFAULT;
 
 	if (!m || !gpa || !perm)
@@ -334,7 +379,9 @@ SPHB_API int sphb_dma_translate(struct sphb_machine *m, uint64_t buid, uint32_t 
 	d = sphb_phb_dev(phb, (requester >> 16) & 0xff, (requester >> 8) & 0xff);
 	if (d && d->iommu_group >= 0 && sphb_dev_dma_stopped(d))
 		return -EIO; /* PAPR: a DMA-stopped PE starts no DMA */
-	atomic_fetch_add_explicit(&m->dma_readers, 1, memory_order_seq_cst);
+	/* which counter does not matter for safety, only for the writer's wait */
+	epoch = atomic_load_explicit(&m->dma_epoch, memory_order_relaxed) & 1;
+	atomic_fetch_add_explicit(&m->dma_readers[epoch], 1, memory_order_seq_cst);
 	t = atomic_load_explicit(&phb->win[0], memory_order_seq_cst);
 	if (!t || !win_lookup(t, bus_addr, &tce)) {
 		t = atomic_load_explicit(&phb->win[1], memory_order_seq_cst);
@@ -349,6 +396,6 @@ SPHB_API int sphb_dma_translate(struct sphb_machine *m, uint64_t buid, uint32_t 
 	} else if (t) {
 		*perm = 0;
 	}
-	atomic_fetch_sub_explicit(&m->dma_readers, 1, memory_order_release);
+	atomic_fetch_sub_explicit(&m->dma_readers[epoch], 1, memory_order_release);
 	return rc;
 }
