@@ -7,6 +7,7 @@
 
 #include "internal.h"
 #include "backend/backend.h"
+#include "backend/vfio.h"
 
 #define PE_UNAVAIL_INFO_MS 1000u /* QEMU's Unavailable Info; Linux's minimum wait */
 
@@ -73,6 +74,14 @@ int sphb_eeh_dev_attach(struct sphb_dev *d)
 			return -EINVAL;
 		}
 	}
+#if SPHB_VFIO
+	if (d->kind == DEV_SIM && sphb_vfio_owns_group(m, d->iommu_group)) {
+		sphb_log(m, SPHB_LOG_ERROR,
+			 "sim-pci: iommu-group=%d: group %d belongs to a vfio-pci device of this host already",
+			 d->iommu_group, d->iommu_group);
+		return -EEXIST;
+	}
+#endif
 	/* a vfio-pci group lives in the host kernel, not in the simulated host */
 	g = d->kind == DEV_SIM ? sphb_sim_group(m, d->iommu_group, true) : NULL;
 	if (d->kind == DEV_SIM && !g)

@@ -44,7 +44,7 @@ struct sphb_vfio_container {
 	unsigned phb_index;
 	int key;		/* per-group: the group; shared: -1 */
 	unsigned ngroups;
-	bool iommu_set, v2, eeh;
+	bool iommu_set, v2, eeh, v1_enabled;
 	struct sphb_vfio_container *next;
 };
 
@@ -59,7 +59,7 @@ struct sphb_vfio {
 	struct sphb_vfio_container *containers;
 	struct sphb_vfio_group *groups;
 	/* guest RAM as the host's ram_iterate reported it: gpa -> hva */
-	struct { uint64_t gpa, size; uint8_t *hva; } ram[16];
+	struct sphb_vfio_ram { uint64_t gpa, size; uint8_t *hva; } *ram;
 	unsigned nram;
 };
 
@@ -127,7 +127,11 @@ static int register_range(void *ctx, uint64_t gpa, void *hva, uint64_t size)
 	for (i = 0; i < r->v->nram; i++)
 		if (r->v->ram[i].gpa == gpa)
 			break;
-	if (i == r->v->nram && i < ARRAY_SIZE(r->v->ram)) {
+	if (i == r->v->nram) {
+		struct sphb_vfio_ram *n = realloc(r->v->ram, (i + 1) * sizeof(*n));
+		if (!n)
+			return r->rc = -ENOMEM;
+		r->v->ram = n;
 		r->v->ram[i].gpa = gpa;
 		r->v->ram[i].hva = hva;
 		r->v->ram[i].size = size;
@@ -155,16 +159,20 @@ static int container_get(struct sphb_machine *m, struct sphb_phb *phb, int group
 		}
 	fd = sys->open("/dev/vfio/vfio", O_RDWR | O_CLOEXEC);
 	if (fd < 0) {
-		sphb_log(m, SPHB_LOG_ERROR,
-			 fd == -ENOENT ? "vfio-pci: /dev/vfio/vfio does not exist: load the VFIO driver (modprobe vfio-pci) on a host with an IOMMU"
-				       : "vfio-pci: cannot open /dev/vfio/vfio: %s (run as root or grant access to /dev/vfio)",
-			 strerror(-fd));
+		if (fd == -ENOENT)
+			sphb_log(m, SPHB_LOG_ERROR, "vfio-pci: /dev/vfio/vfio does not exist: load the VFIO driver (modprobe vfio-pci) on a host with an IOMMU");
+		else
+			sphb_log(m, SPHB_LOG_ERROR, "vfio-pci: cannot open /dev/vfio/vfio: %s%s", strerror(-fd),
+				 fd == -EACCES || fd == -EPERM ? " (run as root or grant access to /dev/vfio)" : "");
 		return fd;
 	}
 	rc = sys->ioctl(fd, VFIO_GET_API_VERSION, NULL);
 	if (rc != VFIO_API_VERSION) {
-		sphb_log(m, SPHB_LOG_ERROR, "vfio-pci: unknown VFIO API version %d (expected %d)", rc,
-			 VFIO_API_VERSION);
+		if (rc < 0)
+			sphb_log(m, SPHB_LOG_ERROR, "vfio-pci: VFIO_GET_API_VERSION failed: %s", strerror(-rc));
+		else
+			sphb_log(m, SPHB_LOG_ERROR, "vfio-pci: the host's VFIO API version is %d, sphb speaks %d", rc,
+				 VFIO_API_VERSION);
 		sys->close(fd);
 		return rc < 0 ? rc : -ENOTSUP;
 	}
@@ -189,11 +197,20 @@ static int container_setup(struct sphb_machine *m, struct sphb_vfio_container *c
 	struct vfio_iommu_spapr_tce_info info;
 	int rc;
 
-	if (sys->ioctl(c->fd, VFIO_CHECK_EXTENSION, (void *)(uintptr_t)VFIO_SPAPR_TCE_v2_IOMMU) > 0)
+	rc = sys->ioctl(c->fd, VFIO_CHECK_EXTENSION, (void *)(uintptr_t)VFIO_SPAPR_TCE_v2_IOMMU);
+	if (rc == 0)
+		rc = sys->ioctl(c->fd, VFIO_CHECK_EXTENSION, (void *)(uintptr_t)VFIO_SPAPR_TCE_IOMMU);
+	else if (rc > 0)
 		c->v2 = true;
-	else if (sys->ioctl(c->fd, VFIO_CHECK_EXTENSION, (void *)(uintptr_t)VFIO_SPAPR_TCE_IOMMU) <= 0) {
+	if (rc < 0) {
+		/* the kernel answers 0 or 1; an error is not "unsupported" */
+		sphb_log(m, SPHB_LOG_ERROR, "vfio-pci: group %d: VFIO_CHECK_EXTENSION failed: %s", group,
+			 strerror(-rc));
+		return rc;
+	}
+	if (rc == 0) {
 		sphb_log(m, SPHB_LOG_ERROR,
-			 "vfio-pci: group %d: the host IOMMU is not sPAPR TCE (sphb passes devices through on POWER hosts only)",
+			 "vfio-pci: group %d: the host IOMMU is not sPAPR TCE (sphb passes devices through on POWER hosts only; use sim-pci,iommu-group=N elsewhere)",
 			 group);
 		return -ENOTSUP;
 	}
@@ -218,14 +235,27 @@ static int container_setup(struct sphb_machine *m, struct sphb_vfio_container *c
 			 group, strerror(-rc));
 		return rc;
 	}
+	if (!c->v1_enabled && !c->v2) {
+		/* v1: the whole 32-bit window is accounted as locked memory now */
+		rc = sys->ioctl(c->fd, VFIO_IOMMU_ENABLE, NULL);
+		if (rc < 0) {
+			sphb_log(m, SPHB_LOG_ERROR,
+				 "vfio-pci: group %d: VFIO_IOMMU_ENABLE (sPAPR TCE v1) failed: %s%s", group,
+				 strerror(-rc), rc == -ENOMEM || rc == -EPERM ?
+				 " (the DMA window is locked memory: raise the locked-memory limit, ulimit -l)" : "");
+			return rc;
+		}
+		c->v1_enabled = true;
+	}
 	if (c->v2 && m->ops.sz >= offsetof(struct sphb_host_ops, ram_iterate) + sizeof(void *) &&
 	    m->ops.ram_iterate) {
 		struct reg_ctx r = { c->fd, 0, m->vfio };
 		rc = m->ops.ram_iterate(m->opaque, register_range, &r);
 		if (rc < 0 || r.rc < 0) {
 			sphb_log(m, SPHB_LOG_ERROR,
-				 "vfio-pci: group %d: guest RAM pre-registration failed: %s (raise the locked-memory limit, ulimit -l)",
-				 group, strerror(-(r.rc < 0 ? r.rc : rc)));
+				 "vfio-pci: group %d: guest RAM pre-registration failed (VFIO_IOMMU_SPAPR_REGISTER_MEMORY): %s%s",
+				 group, strerror(-(r.rc < 0 ? r.rc : rc)),
+				 (r.rc < 0 ? r.rc : rc) == -ENOMEM ? " (guest RAM is locked memory: raise the locked-memory limit, ulimit -l)" : "");
 			return r.rc < 0 ? r.rc : rc;
 		}
 	}
@@ -266,9 +296,13 @@ static int group_get(struct sphb_machine *m, struct sphb_phb *phb, int group, st
 	st.argsz = sizeof(st);
 	rc = sys->ioctl(fd, VFIO_GROUP_GET_STATUS, &st);
 	if (rc < 0 || !(st.flags & VFIO_GROUP_FLAGS_VIABLE)) {
-		sphb_log(m, SPHB_LOG_ERROR, rc < 0 ? "vfio-pci: IOMMU group %d: VFIO_GROUP_GET_STATUS failed" :
-			 "vfio-pci: IOMMU group %d is not viable: bind all of its devices to vfio-pci (ls /sys/kernel/iommu_groups/%d/devices)",
-			 group, group);
+		if (rc < 0)
+			sphb_log(m, SPHB_LOG_ERROR, "vfio-pci: IOMMU group %d: VFIO_GROUP_GET_STATUS failed: %s", group,
+				 strerror(-rc));
+		else
+			sphb_log(m, SPHB_LOG_ERROR,
+				 "vfio-pci: IOMMU group %d is not viable: bind all of its devices to vfio-pci (ls /sys/kernel/iommu_groups/%d/devices)",
+				 group, group);
 		sys->close(fd);
 		return rc < 0 ? rc : -EPERM;
 	}
@@ -279,9 +313,12 @@ static int group_get(struct sphb_machine *m, struct sphb_phb *phb, int group, st
 	}
 	rc = sys->ioctl(fd, VFIO_GROUP_SET_CONTAINER, &c->fd);
 	if (rc < 0) {
-		sphb_log(m, SPHB_LOG_ERROR,
-			 rc == -EBUSY ? "vfio-pci: IOMMU group %d cannot join the PHB's container (the v1 sPAPR IOMMU allows one group per container: use pe-mode=per-group)"
-				      : "vfio-pci: IOMMU group %d: VFIO_GROUP_SET_CONTAINER failed", group);
+		if (rc == -EBUSY && c->iommu_set && !c->v2)
+			sphb_log(m, SPHB_LOG_ERROR, "vfio-pci: IOMMU group %d cannot join the PHB's container (the v1 sPAPR IOMMU allows one group per container: use pe-mode=per-group)",
+				 group);
+		else
+			sphb_log(m, SPHB_LOG_ERROR, "vfio-pci: IOMMU group %d: VFIO_GROUP_SET_CONTAINER failed: %s", group,
+				 strerror(-rc));
 		sys->close(fd);
 		if (created) {
 			c->ngroups = 1;
@@ -333,13 +370,17 @@ static int host_group(struct sphb_machine *m, const char *host)
 
 	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/iommu_group", host);
 	n = sys->readlink(path, link, sizeof(link) - 1);
-	if (n < 0) {
+	if (n == -ENOENT) {
 		snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s", host);
 		if (sys->readlink(path, link, sizeof(link) - 1) == -ENOENT)
 			sphb_log(m, SPHB_LOG_ERROR, "vfio-pci: host=%s: no such PCI device on this host (see lspci -D)", host);
 		else
 			sphb_log(m, SPHB_LOG_ERROR, "vfio-pci: host=%s: the device has no IOMMU group (is the IOMMU enabled?)", host);
-		return n == -ENOENT ? -ENODEV : (int)n;
+		return -ENODEV;
+	}
+	if (n < 0) {
+		sphb_log(m, SPHB_LOG_ERROR, "vfio-pci: host=%s: cannot read %s: %s", host, path, strerror((int)-n));
+		return (int)n;
 	}
 	link[n] = '\0';
 	slash = strrchr(link, '/');
@@ -354,6 +395,7 @@ static int host_group(struct sphb_machine *m, const char *host)
 int sphb_vfio_dev_add(struct sphb_machine *m, struct sphb_opts *o)
 {
 	const char *host = sphb_opts_get(o, "host");
+	struct vfio_device_info info;
 	struct vfio_region_info reg;
 	struct sphb_vfio_group *g = NULL;
 	struct sphb_phb *phb;
@@ -396,17 +438,41 @@ int sphb_vfio_dev_add(struct sphb_machine *m, struct sphb_opts *o)
 		return rc;
 	fd = sys->ioctl(g->fd, VFIO_GROUP_GET_DEVICE_FD, (void *)host);
 	if (fd < 0) {
-		sphb_log(m, SPHB_LOG_ERROR, fd == -EBUSY ? "vfio-pci: host=%s: the device is in use (opened by another process)" :
-			 "vfio-pci: host=%s: VFIO_GROUP_GET_DEVICE_FD failed: is it bound to vfio-pci?", host);
+		if (fd == -EBUSY)
+			sphb_log(m, SPHB_LOG_ERROR, "vfio-pci: host=%s: the device is in use (opened by another process)", host);
+		else
+			sphb_log(m, SPHB_LOG_ERROR, "vfio-pci: host=%s: VFIO_GROUP_GET_DEVICE_FD failed: %s (is it bound to vfio-pci?)",
+				 host, strerror(-fd));
 		group_put(m, g);
 		return fd;
+	}
+	memset(&info, 0, sizeof(info));
+	info.argsz = sizeof(info);
+	rc = sys->ioctl(fd, VFIO_DEVICE_GET_INFO, &info);
+	if (rc < 0 || !(info.flags & VFIO_DEVICE_FLAGS_PCI) ||
+	    info.num_regions <= VFIO_PCI_CONFIG_REGION_INDEX) {
+		if (rc < 0)
+			sphb_log(m, SPHB_LOG_ERROR, "vfio-pci: host=%s: VFIO_DEVICE_GET_INFO failed: %s", host,
+				 strerror(-rc));
+		else
+			sphb_log(m, SPHB_LOG_ERROR,
+				 "vfio-pci: host=%s: not a vfio-pci device (flags 0x%x, %u regions): bind it to vfio-pci",
+				 host, info.flags, info.num_regions);
+		sys->close(fd);
+		group_put(m, g);
+		return rc < 0 ? rc : -ENODEV;
 	}
 	memset(&reg, 0, sizeof(reg));
 	reg.argsz = sizeof(reg);
 	reg.index = VFIO_PCI_CONFIG_REGION_INDEX;
 	rc = sys->ioctl(fd, VFIO_DEVICE_GET_REGION_INFO, &reg);
 	if (rc < 0 || reg.size < PCI_CFG_SIZE) {
-		sphb_log(m, SPHB_LOG_ERROR, "vfio-pci: host=%s: no usable config-space region", host);
+		if (rc < 0)
+			sphb_log(m, SPHB_LOG_ERROR, "vfio-pci: host=%s: VFIO_DEVICE_GET_REGION_INFO (config space) failed: %s",
+				 host, strerror(-rc));
+		else
+			sphb_log(m, SPHB_LOG_ERROR, "vfio-pci: host=%s: the config-space region is %llu bytes, at least %u expected",
+				 host, (unsigned long long)reg.size, PCI_CFG_SIZE);
 		sys->close(fd);
 		group_put(m, g);
 		return rc < 0 ? rc : -EIO;
@@ -441,6 +507,8 @@ void sphb_vfio_dev_free(struct sphb_dev *d)
 
 void sphb_vfio_machine_free(struct sphb_machine *m)
 {
+	if (m->vfio)
+		free(m->vfio->ram);
 	free(m->vfio);
 	m->vfio = NULL;
 }
@@ -471,6 +539,13 @@ int sphb_vfio_pe_op(struct sphb_machine *m, int group, unsigned op, const void *
 
 	if (!g || !g->c->eeh || g->c->ngroups == 0)
 		return -ENODEV; /* no suitable container: never an assert */
+	if (g->c->ngroups != 1) {
+		/* QEMU's vfio_eeh_as_op(): the kernel would apply the op to every
+		 * group of the container and answer for the first that objects */
+		sphb_log(m, SPHB_LOG_WARN, "vfio/eeh: EEH_PE_OP 0x%x: kernel requires a container with exactly one group",
+			 op);
+		return -EPERM;
+	}
 	memset(&pe, 0, sizeof(pe));
 	pe.argsz = sizeof(pe);
 	pe.flags = 0;
@@ -495,39 +570,97 @@ static uint8_t *gpa_to_hva(const struct sphb_vfio *v, uint64_t gpa, uint64_t len
 	return NULL;
 }
 
-static unsigned flush(struct sphb_machine *m, unsigned phb_index, unsigned perm, uint64_t iova,
+/* ---- the containers of a PHB: every DMA window and mapping is mirrored ---- */
+
+unsigned sphb_vfio_phb_containers(const struct sphb_phb *phb, int *fds, unsigned max)
+{
+	const struct sphb_machine *m = phb->m;
+	unsigned n = 0;
+
+	for (const struct sphb_vfio_container *c = m->vfio ? m->vfio->containers : NULL; c; c = c->next)
+		if (c->phb_index == phb->index && c->iommu_set) {
+			if (fds && n < max)
+				fds[n] = c->fd;
+			n++;
+		}
+	return n;
+}
+
+static bool v2_only(unsigned long req)
+{
+	return req == VFIO_IOMMU_SPAPR_TCE_CREATE || req == VFIO_IOMMU_SPAPR_TCE_REMOVE ||
+	       req == VFIO_IOMMU_SPAPR_REGISTER_MEMORY || req == VFIO_IOMMU_SPAPR_UNREGISTER_MEMORY;
+}
+
+int sphb_vfio_phb_tce_op(struct sphb_phb *phb, unsigned long req, void *arg, unsigned *nops)
+{
+	struct sphb_machine *m = phb->m;
+	uint64_t buf[8];	/* the largest of the uapi structs is 40 bytes */
+	uint32_t argsz;
+	int first = 0;
+	bool done = false;
+
+	if (nops)
+		*nops = 0;
+	if (req != VFIO_IOMMU_SPAPR_TCE_CREATE && req != VFIO_IOMMU_SPAPR_TCE_REMOVE &&
+	    req != VFIO_IOMMU_MAP_DMA && req != VFIO_IOMMU_UNMAP_DMA &&
+	    req != VFIO_IOMMU_SPAPR_REGISTER_MEMORY && req != VFIO_IOMMU_SPAPR_UNREGISTER_MEMORY)
+		return -EINVAL;
+	memcpy(&argsz, arg, sizeof(argsz));
+	if (argsz < 8 || argsz > sizeof(buf))
+		return -EINVAL;
+	for (struct sphb_vfio_container *c = m->vfio ? m->vfio->containers : NULL; c; c = c->next) {
+		int rc;
+
+		if (c->phb_index != phb->index || !c->iommu_set || (v2_only(req) && !c->v2))
+			continue;
+		memcpy(buf, arg, argsz);	/* each container gets the caller's input */
+		rc = sys->ioctl(c->fd, req, buf);
+		if (nops)
+			(*nops)++;
+		if (rc < 0) {
+			if (!first)
+				first = rc;
+			continue;
+		}
+		if (!done) {
+			memcpy(arg, buf, argsz);	/* outputs (TCE_CREATE's start_addr) of the first */
+			done = true;
+		} else if (memcmp(arg, buf, argsz) && !first) {
+			first = -EINVAL;	/* the containers disagree (window placement) */
+		}
+	}
+	return first;
+}
+
+static unsigned flush(struct sphb_machine *m, struct sphb_phb *phb, unsigned perm, uint64_t iova,
 		      uint8_t *hva, uint64_t len)
 {
 	unsigned ops = 0;
+	int rc;
 
-	for (struct sphb_vfio_container *c = m->vfio->containers; c; c = c->next) {
-		int rc;
-		if (c->phb_index != phb_index || !c->iommu_set)
-			continue;
-		if (perm) {
-			struct vfio_iommu_type1_dma_map map;
-			memset(&map, 0, sizeof(map));
-			map.argsz = sizeof(map);
-			map.flags = ((perm & 1) ? VFIO_DMA_MAP_FLAG_READ : 0) |
-				    ((perm & 2) ? VFIO_DMA_MAP_FLAG_WRITE : 0);
-			map.vaddr = (uint64_t)(uintptr_t)hva;
-			map.iova = iova;
-			map.size = len;
-			rc = sys->ioctl(c->fd, VFIO_IOMMU_MAP_DMA, &map);
-		} else {
-			struct vfio_iommu_type1_dma_unmap unmap;
-			memset(&unmap, 0, sizeof(unmap));
-			unmap.argsz = sizeof(unmap);
-			unmap.iova = iova;
-			unmap.size = len;
-			rc = sys->ioctl(c->fd, VFIO_IOMMU_UNMAP_DMA, &unmap);
-		}
-		if (rc < 0)
-			sphb_log(m, SPHB_LOG_WARN, "vfio: %s iova 0x%llx size 0x%llx failed: %s",
-				 perm ? "MAP_DMA" : "UNMAP_DMA", (unsigned long long)iova,
-				 (unsigned long long)len, strerror(-rc));
-		ops++;
+	if (perm) {
+		struct vfio_iommu_type1_dma_map map;
+		memset(&map, 0, sizeof(map));
+		map.argsz = sizeof(map);
+		map.flags = ((perm & 1) ? VFIO_DMA_MAP_FLAG_READ : 0) |
+			    ((perm & 2) ? VFIO_DMA_MAP_FLAG_WRITE : 0);
+		map.vaddr = (uint64_t)(uintptr_t)hva;
+		map.iova = iova;
+		map.size = len;
+		rc = sphb_vfio_phb_tce_op(phb, VFIO_IOMMU_MAP_DMA, &map, &ops);
+	} else {
+		struct vfio_iommu_type1_dma_unmap unmap;
+		memset(&unmap, 0, sizeof(unmap));
+		unmap.argsz = sizeof(unmap);
+		unmap.iova = iova;
+		unmap.size = len;
+		rc = sphb_vfio_phb_tce_op(phb, VFIO_IOMMU_UNMAP_DMA, &unmap, &ops);
 	}
+	if (rc < 0)
+		sphb_log(m, SPHB_LOG_WARN, "vfio: %s iova 0x%llx size 0x%llx failed: %s",
+			 perm ? "MAP_DMA" : "UNMAP_DMA", (unsigned long long)iova,
+			 (unsigned long long)len, strerror(-rc));
 	return ops;
 }
 
@@ -558,7 +691,7 @@ unsigned sphb_vfio_tce_update(struct sphb_phb *phb, struct sphb_tce_table *t, ui
 			continue;
 		}
 		if (in_run)
-			ops += flush(m, phb->index, run_perm, base + run_start * ps, run_hva, run_len);
+			ops += flush(m, phb, run_perm, base + run_start * ps, run_hva, run_len);
 		in_run = true;
 		run_perm = perm;
 		run_start = i;
@@ -566,7 +699,7 @@ unsigned sphb_vfio_tce_update(struct sphb_phb *phb, struct sphb_tce_table *t, ui
 		run_hva = hva;
 	}
 	if (in_run)
-		ops += flush(m, phb->index, run_perm, base + run_start * ps, run_hva, run_len);
+		ops += flush(m, phb, run_perm, base + run_start * ps, run_hva, run_len);
 	return ops;
 }
 

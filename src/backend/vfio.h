@@ -42,6 +42,17 @@ struct sphb_phb;
 struct sphb_tce_table;
 unsigned sphb_vfio_tce_update(struct sphb_phb *phb, struct sphb_tce_table *t, uint64_t i0, uint64_t n);
 int sphb_vfio_window(struct sphb_phb *phb, struct sphb_tce_table *t, _Bool create);
+/* The fds of the PHB's containers with an IOMMU set (pe-mode=shared: one;
+ * per-group: one per IOMMU group); returns how many, fills at most max. */
+unsigned sphb_vfio_phb_containers(const struct sphb_phb *phb, int *fds, unsigned max);
+/* Apply one sPAPR TCE container ioctl (VFIO_IOMMU_SPAPR_TCE_CREATE/REMOVE,
+ * VFIO_IOMMU_MAP_DMA/UNMAP_DMA, VFIO_IOMMU_SPAPR_(UN)REGISTER_MEMORY) to
+ * every container of the PHB (v2-only ones skip v1 containers). `arg` is the
+ * uapi struct, argsz first; each container gets a fresh copy of the input and
+ * the first success's outputs are copied back. Every container is tried;
+ * returns 0, the first -errno, or -EINVAL when the containers' outputs
+ * differ. *nops (may be NULL): the ioctls issued. */
+int sphb_vfio_phb_tce_op(struct sphb_phb *phb, unsigned long req, void *arg, unsigned *nops);
 #endif
 
 #endif

@@ -1,12 +1,16 @@
 /* The VFIO backend against a model of the Linux kernel (linux-eeh.md A.4-A.5):
- * the exact system-call sequence, the container policy of both PE modes,
- * RTAS in -> ioctls out, failure messages, and fault injection at every call
- * with no file descriptor leaked. */
+ * the exact system-call sequence of an add (sPAPR TCE v2 and the v1
+ * fallback), the container policy of both PE modes, RTAS in -> ioctls out on
+ * exactly the right container, QEMU's statuses for failing ioctls (§5.3),
+ * groups that lose their PE, every failure message, the per-PHB TCE
+ * mirroring helper, and a failure injected at every call in turn with no file
+ * descriptor leaked. White-box: uses the backend's internal seam. */
 #include <fcntl.h>
 #include <stdbool.h>
 #include <linux/vfio.h>
 
 #include "harness.h"
+#include "internal.h"
 #include "backend/vfio.h"
 
 #if !SPHB_VFIO
@@ -16,24 +20,59 @@ int main(void) { puts("built without the VFIO backend"); return 77; }
 #define HI 0x8000000u
 #define LO 0x20000000u
 #define MAXFD 64
+#define CFG_OFF 0x70000000000ull	/* where the fake puts the config region */
 
-/* ---------------- the fake kernel ---------------- */
+/* ================= the fake kernel ================= */
+
 enum kind { K_FREE, K_CONTAINER, K_GROUP, K_DEVICE };
-struct kgroup { int num; bool viable, busy, frozen_mmio, frozen_dma, reset; int container; };
-static struct kgroup kgroups[] = { { 5, true, false, false, false, false, -1 },
-				   { 6, true, false, false, false, false, -1 },
-				   { 7, false, false, false, false, false, -1 } };
-static struct { enum kind kind; int group; int attached[4]; int nattached; int iommu;
-		uint8_t cfg[4096]; uint64_t win_start[2], win_size[2]; unsigned win_shift[2]; bool win[2]; } fds[MAXFD];
-static unsigned n_map, n_unmap, n_create, n_remove;
-static bool no_dev_vfio, eeh_enabled = true, spapr = true;
-static int calls, fail_at = -1, fail_errno = EIO, open_fds;
-static char trace[4096];
 
+/* An IOMMU group of the host and its functions; has_pe: the host EEH core
+ * has a PE for it (false: the group "vanished" from EEH, -ENODEV). */
+struct kgroup {
+	int num;
+	const char *devs[2];
+	bool bound;		/* /dev/vfio/N exists (functions bound to vfio-pci) */
+	bool viable, busy, dev_busy, has_pe;
+	bool frozen_mmio, frozen_dma, reset;
+	int container;		/* fd, -1: none */
+};
+static struct kgroup kgroups[] = {
+	{ 5, { "0001:01:00.0", "0001:01:00.1" }, true, true, false, false, true, false, false, false, -1 },
+	{ 6, { "0001:02:00.0", NULL }, true, true, false, false, true, false, false, false, -1 },
+	{ 7, { "0001:03:00.0", NULL }, true, false, false, false, true, false, false, false, -1 },
+	{ 8, { "0001:04:00.0", NULL }, false, true, false, false, true, false, false, false, -1 },
+};
+#define NKGROUPS (sizeof(kgroups) / sizeof(kgroups[0]))
+
+static struct {
+	enum kind kind;
+	int group;
+	int attached[4];
+	int nattached;
+	int iommu;		/* 0: none, VFIO_SPAPR_TCE_IOMMU or _v2_IOMMU */
+	bool enabled;		/* v1: VFIO_IOMMU_ENABLE done */
+	unsigned registered;	/* v2: pre-registered ranges */
+	uint8_t cfg[4096];
+	uint64_t win_start[2], win_size[2];
+	unsigned win_shift[2];
+	bool win[2];
+} fds[MAXFD];
+
+/* host properties */
+static bool no_dev_vfio, dev_vfio_eacces, eeh_enabled, spapr, v1_only, lock_limit, not_pci;
+/* observations */
+static unsigned n_map, n_unmap, n_create, n_remove, pe_bad, n_pe;
+static int pe_fd;			/* container of the last VFIO_EEH_PE_OP */
+static struct vfio_eeh_pe_op last_pe;
+static int calls, fail_at = -1, fail_errno = EIO, open_fds;
+static char trace[8192];
+
+static void rec(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static void rec(const char *fmt, ...)
 {
 	va_list ap;
 	size_t n = strlen(trace);
+
 	va_start(ap, fmt);
 	vsnprintf(trace + n, sizeof(trace) - n, fmt, ap);
 	va_end(ap);
@@ -47,9 +86,18 @@ static bool inject(void)
 
 static struct kgroup *kgroup(int num)
 {
-	for (unsigned i = 0; i < sizeof(kgroups) / sizeof(kgroups[0]); i++)
+	for (unsigned i = 0; i < NKGROUPS; i++)
 		if (kgroups[i].num == num)
 			return &kgroups[i];
+	return NULL;
+}
+
+static struct kgroup *kgroup_of_dev(const char *name)
+{
+	for (unsigned i = 0; i < NKGROUPS; i++)
+		for (unsigned j = 0; j < 2; j++)
+			if (kgroups[i].devs[j] && !strcmp(kgroups[i].devs[j], name))
+				return &kgroups[i];
 	return NULL;
 }
 
@@ -66,15 +114,45 @@ static int newfd(enum kind k, int group)
 	return -EMFILE;
 }
 
+static bool valid(int fd)
+{
+	return fd >= 0 && fd < MAXFD && fds[fd].kind != K_FREE;
+}
+
+/* a group leaves its container; the last one tears the IOMMU driver down */
+static void detach(struct kgroup *g)
+{
+	int c = g->container;
+
+	if (c < 0)
+		return;
+	for (int i = 0; i < fds[c].nattached; i++)
+		if (fds[c].attached[i] == g->num)
+			fds[c].attached[i] = fds[c].attached[--fds[c].nattached];
+	if (!fds[c].nattached) {
+		fds[c].iommu = 0;
+		fds[c].enabled = false;
+		fds[c].registered = 0;
+	}
+	g->container = -1;
+}
+
 static int f_open(const char *path, int flags)
 {
 	int g;
-	(void)flags;
+
 	rec("open %s", path);
 	if (inject())
 		return -fail_errno;
+	if (!(flags & O_RDWR) || !(flags & O_CLOEXEC))
+		return -EINVAL; /* the backend must open read-write, close-on-exec */
 	if (!strcmp(path, "/dev/vfio/vfio")) {
-		int fd = no_dev_vfio ? -ENOENT : newfd(K_CONTAINER, -1);
+		int fd;
+		if (no_dev_vfio)
+			return -ENOENT;
+		if (dev_vfio_eacces)
+			return -EACCES;
+		fd = newfd(K_CONTAINER, -1);
 		if (fd >= 0) { /* the platform's default 32-bit window */
 			fds[fd].win[0] = true;
 			fds[fd].win_start[0] = 0;
@@ -83,23 +161,22 @@ static int f_open(const char *path, int flags)
 		}
 		return fd;
 	}
-	if (sscanf(path, "/dev/vfio/%d", &g) == 1 && kgroup(g))
+	if (sscanf(path, "/dev/vfio/%d", &g) == 1 && kgroup(g) && kgroup(g)->bound)
 		return kgroup(g)->busy ? -EBUSY : newfd(K_GROUP, g);
 	return -ENOENT;
 }
 
 static int f_close(int fd)
 {
-	rec("close %s", fds[fd].kind == K_CONTAINER ? "container" : fds[fd].kind == K_GROUP ? "group" : "device");
-	if (fd < 0 || fd >= MAXFD || fds[fd].kind == K_FREE)
+	if (!valid(fd))
 		return -EBADF;
-	if (fds[fd].kind == K_GROUP && kgroup(fds[fd].group)->container >= 0) {
-		int c = kgroup(fds[fd].group)->container;
-		kgroup(fds[fd].group)->container = -1;
-		for (int i = 0; i < fds[c].nattached; i++)
-			if (fds[c].attached[i] == fds[fd].group)
-				fds[c].attached[i] = fds[c].attached[--fds[c].nattached];
-	}
+	rec("close %s", fds[fd].kind == K_CONTAINER ? "container" : fds[fd].kind == K_GROUP ? "group" : "device");
+	if (fds[fd].kind == K_GROUP)
+		detach(kgroup(fds[fd].group));
+	if (fds[fd].kind == K_CONTAINER) /* groups still attached are released */
+		for (unsigned i = 0; i < NKGROUPS; i++)
+			if (kgroups[i].container == fd)
+				detach(&kgroups[i]);
 	fds[fd].kind = K_FREE;
 	open_fds--;
 	return 0;
@@ -107,41 +184,59 @@ static int f_close(int fd)
 
 static ssize_t f_readlink(const char *path, char *buf, size_t n)
 {
-	const char *t = NULL;
+	char name[32], link[64];
+	struct kgroup *g;
+
 	rec("readlink %s", path);
 	if (inject())
 		return -fail_errno;
-	if (!strcmp(path, "/sys/bus/pci/devices/0001:01:00.0/iommu_group") ||
-	    !strcmp(path, "/sys/bus/pci/devices/0001:01:00.1/iommu_group"))
-		t = "../../../../kernel/iommu_groups/5";
-	else if (!strcmp(path, "/sys/bus/pci/devices/0001:02:00.0/iommu_group"))
-		t = "../../../../kernel/iommu_groups/6";
-	else if (!strcmp(path, "/sys/bus/pci/devices/0001:03:00.0/iommu_group"))
-		t = "../../../../kernel/iommu_groups/7";
-	if (!t)
+	if (sscanf(path, "/sys/bus/pci/devices/%12s", name) != 1)
 		return -ENOENT;
-	strncpy(buf, t, n);
-	return (ssize_t)strlen(t);
+	g = kgroup_of_dev(name);
+	if (!g)
+		return -ENOENT;
+	if (!strstr(path, "/iommu_group"))
+		snprintf(link, sizeof(link), "../../../devices/pci%.7s/%s", name, name);
+	else
+		snprintf(link, sizeof(link), "../../../../kernel/iommu_groups/%d", g->num);
+	strncpy(buf, link, n); /* readlink: no terminating NUL is promised */
+	return (ssize_t)(strlen(link) < n ? strlen(link) : n);
 }
 
-/* one group's VFIO_EEH_PE_OP (vfio_spapr_ioctl_eeh_pe_op + eeh.c) */
-static int group_eeh(struct kgroup *g, struct vfio_eeh_pe_op *op)
+/* one group's VFIO_EEH_PE_OP (vfio_spapr_ioctl_eeh_pe_op + eeh.c, 6.12) */
+static int group_eeh(struct kgroup *g, const struct vfio_eeh_pe_op *op)
 {
+	if (!g->has_pe)
+		return -ENODEV;
 	if (op->argsz < 12 || op->flags)
 		return -EINVAL;
 	switch (op->op) {
-	case VFIO_EEH_PE_DISABLE: return 0;
-	case VFIO_EEH_PE_ENABLE: g->frozen_mmio = g->frozen_dma = false; return 0;
-	case VFIO_EEH_PE_UNFREEZE_IO: g->frozen_mmio = false; return 0;
-	case VFIO_EEH_PE_UNFREEZE_DMA: g->frozen_dma = false; return 0;
+	case VFIO_EEH_PE_DISABLE:
+		return 0;
+	case VFIO_EEH_PE_ENABLE: /* eeh_pe_change_owner(): a frozen PE is thawed */
+		if (!eeh_enabled)
+			return -EIO;
+		if (!g->reset)
+			g->frozen_mmio = g->frozen_dma = false;
+		return 0;
+	case VFIO_EEH_PE_UNFREEZE_IO:
+		g->frozen_mmio = false;
+		return 0;
+	case VFIO_EEH_PE_UNFREEZE_DMA:
+		g->frozen_dma = false;
+		return 0;
 	case VFIO_EEH_PE_GET_STATE:
 		return g->reset ? 1 : !g->frozen_mmio && !g->frozen_dma ? 0 :
 		       g->frozen_mmio && g->frozen_dma ? 2 : !g->frozen_mmio ? 4 : 5;
-	case VFIO_EEH_PE_RESET_HOT: case VFIO_EEH_PE_RESET_FUNDAMENTAL:
-		g->frozen_mmio = g->frozen_dma = g->reset = true; return 0;
-	case VFIO_EEH_PE_RESET_DEACTIVATE:
-		g->reset = g->frozen_mmio = g->frozen_dma = false; return 0;
-	case VFIO_EEH_PE_CONFIGURE: return 0;
+	case VFIO_EEH_PE_RESET_HOT:
+	case VFIO_EEH_PE_RESET_FUNDAMENTAL: /* freeze first, block config, assert */
+		g->frozen_mmio = g->frozen_dma = g->reset = true;
+		return 0;
+	case VFIO_EEH_PE_RESET_DEACTIVATE: /* eeh_pe_reenable_devices(): thawed */
+		g->reset = g->frozen_mmio = g->frozen_dma = false;
+		return 0;
+	case VFIO_EEH_PE_CONFIGURE:
+		return 0;
 	case VFIO_EEH_PE_INJECT_ERR:
 		if (op->argsz < 40 || op->err.func > 19)
 			return -EINVAL;
@@ -149,7 +244,8 @@ static int group_eeh(struct kgroup *g, struct vfio_eeh_pe_op *op)
 			return -ERANGE;
 		g->frozen_mmio = g->frozen_dma = true;
 		return 0;
-	default: return -EINVAL;
+	default:
+		return -EINVAL;
 	}
 }
 
@@ -163,9 +259,12 @@ static const char *ioname(unsigned long r)
 	case VFIO_GROUP_SET_CONTAINER: return "GROUP_SET_CONTAINER";
 	case VFIO_GROUP_UNSET_CONTAINER: return "GROUP_UNSET_CONTAINER";
 	case VFIO_GROUP_GET_DEVICE_FD: return "GROUP_GET_DEVICE_FD";
+	case VFIO_DEVICE_GET_INFO: return "DEVICE_GET_INFO";
 	case VFIO_DEVICE_GET_REGION_INFO: return "DEVICE_GET_REGION_INFO";
 	case VFIO_IOMMU_SPAPR_TCE_GET_INFO: return "SPAPR_TCE_GET_INFO";
+	case VFIO_IOMMU_ENABLE: return "IOMMU_ENABLE";
 	case VFIO_IOMMU_SPAPR_REGISTER_MEMORY: return "SPAPR_REGISTER_MEMORY";
+	case VFIO_IOMMU_SPAPR_UNREGISTER_MEMORY: return "SPAPR_UNREGISTER_MEMORY";
 	case VFIO_EEH_PE_OP: return "EEH_PE_OP";
 	case VFIO_IOMMU_MAP_DMA: return "MAP_DMA";
 	case VFIO_IOMMU_UNMAP_DMA: return "UNMAP_DMA";
@@ -175,6 +274,242 @@ static const char *ioname(unsigned long r)
 	}
 }
 
+static int container_ioctl(int fd, unsigned long req, void *arg)
+{
+	uintptr_t v = (uintptr_t)arg;
+	int c = fd;
+
+	switch (req) {
+	case VFIO_GET_API_VERSION:
+		return VFIO_API_VERSION;
+	case VFIO_CHECK_EXTENSION:
+		if (!spapr)
+			return 0; /* x86: type1 answers none of the sPAPR extensions */
+		if (v == VFIO_EEH)
+			return eeh_enabled;
+		return v == VFIO_SPAPR_TCE_IOMMU || (v == VFIO_SPAPR_TCE_v2_IOMMU && !v1_only);
+	case VFIO_SET_IOMMU:
+		if (!fds[c].nattached || fds[c].iommu)
+			return -EINVAL;
+		if (!spapr || (v != VFIO_SPAPR_TCE_IOMMU && v != VFIO_SPAPR_TCE_v2_IOMMU) ||
+		    (v == VFIO_SPAPR_TCE_v2_IOMMU && v1_only))
+			return -EINVAL;
+		if (v == VFIO_SPAPR_TCE_IOMMU && fds[c].nattached > 1)
+			return -EBUSY;
+		fds[c].iommu = (int)v;
+		return 0;
+	case VFIO_EEH_PE_OP: {
+		const struct vfio_eeh_pe_op *op = arg;
+		if (!fds[c].iommu)
+			return -EINVAL;
+		n_pe++;
+		pe_fd = c;
+		last_pe = *op;
+		if (op->argsz != sizeof(*op) || op->flags)
+			pe_bad++; /* the backend must send argsz = sizeof, flags = 0 */
+		/* the kernel loops over the groups in attach order, first non-zero wins */
+		for (int i = 0; i < fds[c].nattached; i++) {
+			int rc = group_eeh(kgroup(fds[c].attached[i]), op);
+			if (rc)
+				return rc;
+		}
+		return 0;
+	}
+	default:
+		break;
+	}
+	if (!fds[c].iommu)
+		return -EINVAL; /* no IOMMU driver: vfio_fops_unl_ioctl's default */
+	switch (req) {
+	case VFIO_IOMMU_SPAPR_TCE_GET_INFO: {
+		struct vfio_iommu_spapr_tce_info *i = arg;
+		if (!fds[c].nattached)
+			return -ENXIO;
+		if (i->argsz < 16)
+			return -EINVAL;
+		i->flags = 0;
+		i->dma32_window_start = 0;
+		i->dma32_window_size = 0x40000000;
+		if (fds[c].iommu == VFIO_SPAPR_TCE_v2_IOMMU) {
+			i->flags = VFIO_IOMMU_SPAPR_INFO_DDW;
+			if (i->argsz >= 32) {
+				i->ddw.pgsizes = (1u << 12) | (1u << 16) | (1u << 24);
+				i->ddw.max_dynamic_windows_supported = 1;
+				i->ddw.levels = 5;
+			}
+		}
+		return 0;
+	}
+	case VFIO_IOMMU_ENABLE:
+		if (fds[c].iommu != VFIO_SPAPR_TCE_IOMMU)
+			return -ENOTTY;
+		if (fds[c].enabled)
+			return -EBUSY;
+		if (lock_limit)
+			return -ENOMEM;
+		fds[c].enabled = true;
+		return 0;
+	case VFIO_IOMMU_SPAPR_REGISTER_MEMORY:
+	case VFIO_IOMMU_SPAPR_UNREGISTER_MEMORY: {
+		const struct vfio_iommu_spapr_register_memory *r = arg;
+		if (fds[c].iommu != VFIO_SPAPR_TCE_v2_IOMMU)
+			return -ENOTTY;
+		if (r->argsz < sizeof(*r) || r->flags)
+			return -EINVAL;
+		if (!fds[c].nattached)
+			return -ENXIO;
+		if (req == VFIO_IOMMU_SPAPR_UNREGISTER_MEMORY)
+			return fds[c].registered ? (fds[c].registered--, 0) : -ENOENT;
+		if (lock_limit)
+			return -ENOMEM;
+		fds[c].registered++;
+		return 0;
+	}
+	case VFIO_IOMMU_SPAPR_TCE_CREATE: {
+		struct vfio_iommu_spapr_tce_create *cr = arg;
+		int w = !fds[c].win[0] ? 0 : !fds[c].win[1] ? 1 : -1;
+		if (fds[c].iommu != VFIO_SPAPR_TCE_v2_IOMMU)
+			return -ENOTTY;
+		if (cr->argsz < sizeof(*cr) || cr->flags)
+			return -EINVAL;
+		if (!fds[c].nattached)
+			return -ENXIO;
+		if (w < 0)
+			return -ENOSPC;
+		if (cr->page_shift != 12 && cr->page_shift != 16 && cr->page_shift != 24)
+			return -EINVAL;
+		fds[c].win[w] = true;
+		fds[c].win_start[w] = cr->start_addr = w ? 1ull << 59 : 0;
+		fds[c].win_shift[w] = cr->page_shift;
+		fds[c].win_size[w] = cr->window_size;
+		n_create++;
+		return 0;
+	}
+	case VFIO_IOMMU_SPAPR_TCE_REMOVE: {
+		const struct vfio_iommu_spapr_tce_remove *rm = arg;
+		if (fds[c].iommu != VFIO_SPAPR_TCE_v2_IOMMU)
+			return -ENOTTY;
+		if (rm->argsz < sizeof(*rm) || rm->flags)
+			return -EINVAL;
+		if (!fds[c].nattached)
+			return -ENXIO;
+		for (int w = 0; w < 2; w++)
+			if (fds[c].win[w] && fds[c].win_start[w] == rm->start_addr) {
+				fds[c].win[w] = false;
+				n_remove++;
+				return 0;
+			}
+		return -EINVAL;
+	}
+	case VFIO_IOMMU_MAP_DMA:
+	case VFIO_IOMMU_UNMAP_DMA: {
+		bool map = req == VFIO_IOMMU_MAP_DMA;
+		const struct vfio_iommu_type1_dma_map *mp = arg;
+		const struct vfio_iommu_type1_dma_unmap *up = arg;
+		uint64_t iova = map ? mp->iova : up->iova, size = map ? mp->size : up->size;
+		if (fds[c].iommu == VFIO_SPAPR_TCE_IOMMU && !fds[c].enabled)
+			return -EPERM; /* v1: not enabled yet */
+		if (map ? (mp->argsz < sizeof(*mp) || !(mp->flags & 3) || (mp->flags & ~3u))
+			: (up->argsz < sizeof(*up) || up->flags))
+			return -EINVAL;
+		for (int w = 0; w < 2; w++)
+			if (fds[c].win[w] && iova >= fds[c].win_start[w] &&
+			    iova + size <= fds[c].win_start[w] + fds[c].win_size[w] &&
+			    !(iova & ((1ull << fds[c].win_shift[w]) - 1)) &&
+			    !(size & ((1ull << fds[c].win_shift[w]) - 1))) {
+				if (map)
+					n_map++;
+				else
+					n_unmap++;
+				return 0;
+			}
+		return -EINVAL;
+	}
+	default:
+		return -ENOTTY;
+	}
+}
+
+static int group_ioctl(int fd, unsigned long req, void *arg)
+{
+	struct kgroup *g = kgroup(fds[fd].group);
+
+	switch (req) {
+	case VFIO_GROUP_GET_STATUS: {
+		struct vfio_group_status *st = arg;
+		if (st->argsz < sizeof(*st))
+			return -EINVAL;
+		st->flags = (g->viable ? VFIO_GROUP_FLAGS_VIABLE : 0) |
+			    (g->container >= 0 ? VFIO_GROUP_FLAGS_CONTAINER_SET : 0);
+		return 0;
+	}
+	case VFIO_GROUP_SET_CONTAINER: {
+		int c = *(const int *)arg;
+		if (!valid(c) || fds[c].kind != K_CONTAINER)
+			return -EBADF;
+		if (!g->viable)
+			return -EPERM;
+		if (g->container >= 0)
+			return -EBUSY;
+		if (fds[c].iommu == VFIO_SPAPR_TCE_IOMMU)
+			return -EBUSY; /* v1: one group per container */
+		g->container = c;
+		fds[c].attached[fds[c].nattached++] = g->num;
+		return 0;
+	}
+	case VFIO_GROUP_UNSET_CONTAINER:
+		if (g->container < 0)
+			return -EINVAL;
+		detach(g);
+		return 0;
+	case VFIO_GROUP_GET_DEVICE_FD: {
+		const char *name = arg;
+		int d;
+		if (g->container < 0 || !fds[g->container].iommu)
+			return -EINVAL;
+		if (kgroup_of_dev(name) != g)
+			return -ENODEV;
+		if (g->dev_busy)
+			return -EBUSY;
+		d = newfd(K_DEVICE, g->num);
+		if (d >= 0) {
+			fds[d].cfg[0] = 0x14; fds[d].cfg[1] = 0x10;	/* 1014:0ace */
+			fds[d].cfg[2] = 0xce; fds[d].cfg[3] = 0x0a;
+			fds[d].cfg[0x0e] = 0x00;			/* type 0 header */
+		}
+		return d;
+	}
+	default:
+		return -ENOTTY;
+	}
+}
+
+static int device_ioctl(int fd, unsigned long req, void *arg)
+{
+	(void)fd;
+	if (req == VFIO_DEVICE_GET_INFO) {
+		struct vfio_device_info *i = arg;
+		if (i->argsz < 16)
+			return -EINVAL;
+		i->flags = not_pci ? VFIO_DEVICE_FLAGS_PLATFORM : VFIO_DEVICE_FLAGS_PCI | VFIO_DEVICE_FLAGS_RESET;
+		i->num_regions = VFIO_PCI_NUM_REGIONS;
+		i->num_irqs = VFIO_PCI_NUM_IRQS;
+		return 0;
+	}
+	if (req == VFIO_DEVICE_GET_REGION_INFO) {
+		struct vfio_region_info *r = arg;
+		if (r->argsz < sizeof(*r))
+			return -EINVAL;
+		if (r->index != VFIO_PCI_CONFIG_REGION_INDEX)
+			return -EINVAL;
+		r->flags = VFIO_REGION_INFO_FLAG_READ | VFIO_REGION_INFO_FLAG_WRITE;
+		r->offset = CFG_OFF;
+		r->size = 4096;
+		return 0;
+	}
+	return -ENOTTY;
+}
+
 static int f_ioctl(int fd, unsigned long req, void *arg)
 {
 	uintptr_t v = (uintptr_t)arg;
@@ -182,140 +517,37 @@ static int f_ioctl(int fd, unsigned long req, void *arg)
 	if (req == VFIO_CHECK_EXTENSION || req == VFIO_SET_IOMMU)
 		rec("%s(%u)", ioname(req), (unsigned)v);
 	else if (req == VFIO_EEH_PE_OP)
-		rec("EEH_PE_OP(%u)", ((struct vfio_eeh_pe_op *)arg)->op);
+		rec("EEH_PE_OP(%u)", ((const struct vfio_eeh_pe_op *)arg)->op);
+	else if (req == VFIO_GROUP_GET_DEVICE_FD)
+		rec("GROUP_GET_DEVICE_FD(%s)", (const char *)arg);
 	else
 		rec("%s", ioname(req));
 	if (inject())
 		return -fail_errno;
-	if (fd < 0 || fd >= MAXFD || fds[fd].kind == K_FREE)
+	if (!valid(fd))
 		return -EBADF;
-	if (fds[fd].kind == K_CONTAINER) {
-		switch (req) {
-		case VFIO_GET_API_VERSION: return VFIO_API_VERSION;
-		case VFIO_CHECK_EXTENSION:
-			if (v == VFIO_EEH) return eeh_enabled;
-			return spapr && (v == VFIO_SPAPR_TCE_IOMMU || v == VFIO_SPAPR_TCE_v2_IOMMU);
-		case VFIO_SET_IOMMU:
-			if (!fds[fd].nattached || fds[fd].iommu) return -EINVAL;
-			fds[fd].iommu = (int)v;
-			return 0;
-		case VFIO_IOMMU_SPAPR_TCE_GET_INFO: {
-			struct vfio_iommu_spapr_tce_info *i = arg;
-			if (!fds[fd].nattached) return -ENXIO;
-			if (i->argsz < 16) return -EINVAL;
-			i->dma32_window_start = 0;
-			i->dma32_window_size = 0x40000000;
-			return 0;
-		}
-		case VFIO_IOMMU_SPAPR_REGISTER_MEMORY:
-			return ((struct vfio_iommu_spapr_register_memory *)arg)->flags ? -EINVAL : 0;
-		case VFIO_IOMMU_SPAPR_TCE_CREATE: {
-			struct vfio_iommu_spapr_tce_create *cr = arg;
-			int w = !fds[fd].win[0] ? 0 : !fds[fd].win[1] ? 1 : -1;
-			if (fds[fd].iommu != VFIO_SPAPR_TCE_v2_IOMMU) return -ENOTTY;
-			if (cr->flags) return -EINVAL;
-			if (w < 0) return -ENOSPC;
-			if (cr->page_shift != 12 && cr->page_shift != 16 && cr->page_shift != 24) return -EINVAL;
-			fds[fd].win[w] = true;
-			fds[fd].win_start[w] = cr->start_addr = w ? 1ull << 59 : 0;
-			fds[fd].win_shift[w] = cr->page_shift;
-			fds[fd].win_size[w] = cr->window_size;
-			n_create++;
-			return 0;
-		}
-		case VFIO_IOMMU_SPAPR_TCE_REMOVE: {
-			struct vfio_iommu_spapr_tce_remove *rm = arg;
-			if (rm->flags) return -EINVAL;
-			for (int w = 0; w < 2; w++)
-				if (fds[fd].win[w] && fds[fd].win_start[w] == rm->start_addr) {
-					fds[fd].win[w] = false;
-					n_remove++;
-					return 0;
-				}
-			return -EINVAL;
-		}
-		case VFIO_IOMMU_MAP_DMA: case VFIO_IOMMU_UNMAP_DMA: {
-			uint64_t iova = req == VFIO_IOMMU_MAP_DMA ? ((struct vfio_iommu_type1_dma_map *)arg)->iova
-								   : ((struct vfio_iommu_type1_dma_unmap *)arg)->iova;
-			uint64_t size = req == VFIO_IOMMU_MAP_DMA ? ((struct vfio_iommu_type1_dma_map *)arg)->size
-								   : ((struct vfio_iommu_type1_dma_unmap *)arg)->size;
-			for (int w = 0; w < 2; w++)
-				if (fds[fd].win[w] && iova >= fds[fd].win_start[w] &&
-				    iova + size <= fds[fd].win_start[w] + fds[fd].win_size[w] &&
-				    !(iova & ((1ull << fds[fd].win_shift[w]) - 1)) &&
-				    !(size & ((1ull << fds[fd].win_shift[w]) - 1))) {
-					if (req == VFIO_IOMMU_MAP_DMA) n_map++; else n_unmap++;
-					return 0;
-				}
-			return -EINVAL;
-		}
-		case VFIO_EEH_PE_OP:
-			if (!fds[fd].iommu) return -EINVAL;
-			/* the kernel loops over the groups in attach order, first non-zero wins */
-			for (int i = 0; i < fds[fd].nattached; i++) {
-				int rc = group_eeh(kgroup(fds[fd].attached[i]), arg);
-				if (rc) return rc;
-			}
-			return 0;
-		default: return fds[fd].iommu ? -ENOTTY : -EINVAL;
-		}
+	switch (fds[fd].kind) {
+	case K_CONTAINER: return container_ioctl(fd, req, arg);
+	case K_GROUP: return group_ioctl(fd, req, arg);
+	default: return device_ioctl(fd, req, arg);
 	}
-	if (fds[fd].kind == K_GROUP) {
-		struct kgroup *g = kgroup(fds[fd].group);
-		switch (req) {
-		case VFIO_GROUP_GET_STATUS:
-			((struct vfio_group_status *)arg)->flags = (g->viable ? VFIO_GROUP_FLAGS_VIABLE : 0) |
-				(g->container >= 0 ? VFIO_GROUP_FLAGS_CONTAINER_SET : 0);
-			return 0;
-		case VFIO_GROUP_SET_CONTAINER: {
-			int c = *(int *)arg;
-			if (g->container >= 0) return -EBUSY;
-			if (fds[c].iommu == VFIO_SPAPR_TCE_IOMMU && fds[c].nattached) return -EBUSY;
-			g->container = c;
-			fds[c].attached[fds[c].nattached++] = g->num;
-			return 0;
-		}
-		case VFIO_GROUP_UNSET_CONTAINER: {
-			int c = g->container;
-			if (c < 0) return -EINVAL;
-			for (int i = 0; i < fds[c].nattached; i++)
-				if (fds[c].attached[i] == g->num)
-					fds[c].attached[i] = fds[c].attached[--fds[c].nattached];
-			if (!fds[c].nattached) fds[c].iommu = 0;
-			g->container = -1;
-			return 0;
-		}
-		case VFIO_GROUP_GET_DEVICE_FD: {
-			int d;
-			if (g->container < 0 || !fds[g->container].iommu) return -EINVAL;
-			d = newfd(K_DEVICE, g->num);
-			if (d >= 0) {
-				fds[d].cfg[0] = 0x14; fds[d].cfg[1] = 0x10;	/* 1014:0ace */
-				fds[d].cfg[2] = 0xce; fds[d].cfg[3] = 0x0a;
-			}
-			return d;
-		}
-		default: return -ENOTTY;
-		}
-	}
-	if (req == VFIO_DEVICE_GET_REGION_INFO) {
-		struct vfio_region_info *r = arg;
-		if (r->index != VFIO_PCI_CONFIG_REGION_INDEX) return -EINVAL;
-		r->offset = 0x70000000000ull;
-		r->size = 4096;
-		return 0;
-	}
-	return -ENOTTY;
+}
+
+static bool cfg_blocked(int fd)
+{
+	const struct kgroup *g = kgroup(fds[fd].group);
+	return g->frozen_mmio || g->reset;
 }
 
 static ssize_t f_pread(int fd, void *buf, size_t n, off_t off)
 {
-	uint64_t o = (uint64_t)off - 0x70000000000ull;
+	uint64_t o = (uint64_t)off - CFG_OFF;
+
 	if (inject())
 		return -fail_errno;
-	if (fds[fd].kind != K_DEVICE || o + n > 4096)
+	if (!valid(fd) || fds[fd].kind != K_DEVICE || o + n > 4096)
 		return -EINVAL;
-	if (kgroup(fds[fd].group)->frozen_mmio || kgroup(fds[fd].group)->reset) {
+	if (cfg_blocked(fd)) {
 		memset(buf, 0xff, n);		/* a frozen device reads all-ones */
 		return (ssize_t)n;
 	}
@@ -325,173 +557,652 @@ static ssize_t f_pread(int fd, void *buf, size_t n, off_t off)
 
 static ssize_t f_pwrite(int fd, const void *buf, size_t n, off_t off)
 {
-	uint64_t o = (uint64_t)off - 0x70000000000ull;
+	uint64_t o = (uint64_t)off - CFG_OFF;
+
 	if (inject())
 		return -fail_errno;
-	if (fds[fd].kind != K_DEVICE || o + n > 4096)
+	if (!valid(fd) || fds[fd].kind != K_DEVICE || o + n > 4096)
 		return -EINVAL;
-	memcpy(fds[fd].cfg + o, buf, n);
+	if (!cfg_blocked(fd))
+		memcpy(fds[fd].cfg + o, buf, n);
 	return (ssize_t)n;
 }
 
 static const struct sphb_vfio_sys fake = { f_open, f_close, f_ioctl, f_pread, f_pwrite, f_readlink };
 
-/* ---------------- tests ---------------- */
-
-static struct t_host h;
-static struct sphb_machine *m;
-
 static void reset_kernel(void)
 {
 	memset(fds, 0, sizeof(fds));
-	for (unsigned i = 0; i < sizeof(kgroups) / sizeof(kgroups[0]); i++) {
+	for (unsigned i = 0; i < NKGROUPS; i++) {
 		kgroups[i].container = -1;
-		kgroups[i].frozen_mmio = kgroups[i].frozen_dma = kgroups[i].reset = kgroups[i].busy = false;
+		kgroups[i].frozen_mmio = kgroups[i].frozen_dma = kgroups[i].reset = false;
+		kgroups[i].busy = kgroups[i].dev_busy = false;
+		kgroups[i].has_pe = kgroups[i].viable = true;
+		kgroups[i].bound = kgroups[i].num != 8;
 	}
-	kgroups[2].viable = false;
-	no_dev_vfio = false;
+	kgroup(7)->viable = false;
+	no_dev_vfio = dev_vfio_eacces = v1_only = lock_limit = not_pci = false;
 	eeh_enabled = spapr = true;
 	calls = 0;
 	fail_at = -1;
+	fail_errno = EIO;
 	open_fds = 0;
-	n_map = n_unmap = n_create = n_remove = 0;
+	n_map = n_unmap = n_create = n_remove = pe_bad = n_pe = 0;
+	pe_fd = -1;
+	memset(&last_pe, 0, sizeof(last_pe));
 	trace[0] = '\0';
 }
 
-static int32_t rtas4(const char *name, uint32_t nargs, uint32_t nret, uint32_t cfg, uint32_t lo, uint32_t o, uint32_t *r)
-{
-	uint32_t a[4] = { cfg, HI, lo, o };
-	t_rtas_n(m, &h, (uint32_t)t_token(name), nargs, nret, a, r);
-	return (int32_t)r[0];
-}
+/* ================= helpers ================= */
 
-static void add_sequence(void)
-{
-	uint32_t r[4], v;
-
-	reset_kernel();
-	m = t_machine(&h, NULL);
-	CHECK_EQ(sphb_machine_add(m, "vfio-pci,host=0001:01:00.0,bus=pci.0,addr=2,id=nic"), 0);
-	CHECK(!strcmp(trace,
-		"readlink /sys/bus/pci/devices/0001:01:00.0/iommu_group;open /dev/vfio/5;GROUP_GET_STATUS;"
-		"open /dev/vfio/vfio;GET_API_VERSION;GROUP_SET_CONTAINER;CHECK_EXTENSION(7);SET_IOMMU(7);"
-		"CHECK_EXTENSION(5);SPAPR_TCE_GET_INFO;GROUP_GET_DEVICE_FD;DEVICE_GET_REGION_INFO;"));
-	if (strcmp(trace, "") && t_failures)
-		fprintf(stderr, "trace: %s\n", trace);
-	CHECK_EQ(open_fds, 3);
-	/* config space reaches the device through the device fd */
-	CHECK_EQ(t_cfg_read(m, &h, T_BUID0, 0x1000, 4, &v), 0);
-	CHECK_EQ(v, 0x0ace1014);
-	CHECK_EQ(t_cfg_write(m, &h, T_BUID0, 0x103c, 1, 0x21), 0);
-	CHECK_EQ(t_cfg_read(m, &h, T_BUID0, 0x103c, 1, &v), 0);
-	CHECK_EQ(v, 0x21);
-	/* EEH: RTAS in, VFIO_EEH_PE_OP out on the PHB's container */
-	trace[0] = '\0';
-	CHECK_EQ(rtas4("ibm,set-eeh-option", 4, 1, 1, LO, 1, r), 0);
-	CHECK_EQ(rtas4("ibm,read-slot-reset-state2", 3, 4, 1, LO, 0, r), 0);
-	CHECK_EQ(r[1], 0);
-	kgroup(5)->frozen_mmio = kgroup(5)->frozen_dma = true;	/* the hardware froze the PE */
-	CHECK_EQ(t_cfg_read(m, &h, T_BUID0, 0x1000, 4, &v), 0);
-	CHECK_EQ(v, 0xffffffff);
-	CHECK_EQ(rtas4("ibm,read-slot-reset-state2", 3, 4, 1, LO, 0, r), 0);
-	CHECK_EQ(r[1], 2);
-	CHECK_EQ(rtas4("ibm,set-slot-reset", 4, 1, 1, LO, 1, r), 0);
-	CHECK_EQ(rtas4("ibm,set-slot-reset", 4, 1, 1, LO, 0, r), 0);
-	CHECK_EQ(rtas4("ibm,configure-pe", 3, 1, 1, LO, 0, r), 0);
-	CHECK(strstr(trace, "EEH_PE_OP(1);EEH_PE_OP(4);EEH_PE_OP(4);EEH_PE_OP(6);EEH_PE_OP(5);EEH_PE_OP(8);") != NULL);
-	CHECK_EQ(rtas4("ibm,read-slot-reset-state2", 3, 4, 1, LO, 0, r), 0);
-	CHECK_EQ(r[1], 0);
-	/* a failing ioctl maps to QEMU's status (§5.3) */
-	fail_at = calls;
-	CHECK_EQ(rtas4("ibm,set-slot-reset", 4, 1, 1, LO, 1, r), -1);
-	fail_at = calls;
-	CHECK_EQ(rtas4("ibm,read-slot-reset-state2", 3, 4, 1, LO, 0, r), -3);
-	fail_at = -1;
-	/* a second group behind the shared PHB: one container, 2 groups -> EEH unavailable, no ioctl */
-	CHECK_EQ(sphb_machine_add(m, "vfio-pci,host=0001:02:00.0,bus=pci.0,addr=3,id=disk"), 0);
-	trace[0] = '\0';
-	CHECK_EQ(rtas4("ibm,read-slot-reset-state2", 3, 4, 1, LO, 0, r), -3);
-	CHECK(strstr(trace, "EEH_PE_OP") == NULL);
-	CHECK_EQ(open_fds, 5);			/* one container, two groups, two devices */
-	/* unplug releases what the device held */
-	CHECK_EQ(sphb_machine_del(m, "disk"), 0);
-	CHECK_EQ(open_fds, 3);
-	CHECK_EQ(rtas4("ibm,read-slot-reset-state2", 3, 4, 1, LO, 0, r), 0);
-	t_free(m, &h);
-	CHECK_EQ(open_fds, 0);
-}
-
+static struct t_host h;
+static struct sphb_machine *m;
 static unsigned ranges_registered;
+
 static int two_ranges(void *opaque, int (*fn)(void *ctx, uint64_t gpa, void *hva, uint64_t size), void *ctx)
 {
 	struct t_host *hh = opaque;
 	int rc = fn(ctx, 0, hh->ram, T_RAM_SIZE / 2);
+
 	if (!rc)
 		rc = fn(ctx, T_RAM_SIZE / 2, hh->ram + T_RAM_SIZE / 2, T_RAM_SIZE / 2);
 	ranges_registered += 2;
 	return rc;
 }
 
-static void per_group(void)
+/* A machine with the default PHB, a per-group PHB "g" (index 1), and
+ * optionally a RAM iterator for pre-registration. */
+static struct sphb_machine *machine(bool ram)
 {
-	uint32_t r[4];
 	struct sphb_host_ops ops = t_ops();
+	struct sphb_machine *mm = NULL;
 
-	reset_kernel();
-	/* with a RAM iterator, every new v2 container pre-registers guest RAM */
 	memset(&h, 0, sizeof(h));
 	h.ram_size = T_RAM_SIZE;
 	h.ram = calloc(1, h.ram_size);
-	ops.ram_iterate = two_ranges;
-	if (!h.ram || sphb_machine_new_default(&ops, &h, &m) ||
-	    sphb_machine_add(m, "spapr-pci-host-bridge,index=1,id=g,pe-mode=per-group"))
+	if (ram)
+		ops.ram_iterate = two_ranges;
+	if (!h.ram || sphb_machine_new_default(&ops, &h, &mm) ||
+	    sphb_machine_add(mm, "spapr-pci-host-bridge,index=1,id=g,pe-mode=per-group")) {
+		fprintf(stderr, "cannot create the machine\n");
 		exit(1);
-	CHECK_EQ(sphb_machine_add(m, "vfio-pci,host=0001:01:00.0,bus=g.0,addr=2,id=a0"), 0);
-	CHECK_EQ(sphb_machine_add(m, "vfio-pci,host=0001:01:00.1,bus=g.0,addr=2.1,id=a1"), 0);
-	CHECK_EQ(sphb_machine_add(m, "vfio-pci,host=0001:02:00.0,bus=g.0,addr=3,id=b"), 0);
-	CHECK_EQ(open_fds, 2 + 2 + 3);		/* a container and a group fd per IOMMU group */
-	{
-		unsigned n = 0;
-		for (const char *p = trace; (p = strstr(p, "SPAPR_REGISTER_MEMORY")); p++)
-			n++;
-		CHECK_EQ(n, 4);			/* 2 ranges x 2 containers */
 	}
-	CHECK(kgroup(5)->container != kgroup(6)->container);
-	/* PE addresses and modes */
-	CHECK_EQ(rtas4("ibm,get-config-addr-info2", 4, 2, 0x1100, LO + 1, 0, r), 0);
-	CHECK_EQ(r[1], 0x1000);
-	CHECK_EQ(rtas4("ibm,get-config-addr-info2", 4, 2, 0x1100, LO + 1, 1, r), 0);
-	CHECK_EQ(r[1], 2);
-	CHECK_EQ(rtas4("ibm,get-config-addr-info2", 4, 2, 0x1800, LO + 1, 1, r), 0);
-	CHECK_EQ(r[1], 1);
-	/* resetting group 5's PE touches only its container */
-	CHECK_EQ(rtas4("ibm,set-slot-reset", 4, 1, 0x1000, LO + 1, 1, r), 0);
-	CHECK(kgroup(5)->reset);
-	CHECK(!kgroup(6)->reset);
-	CHECK_EQ(rtas4("ibm,read-slot-reset-state2", 3, 4, 0x1800, LO + 1, 0, r), 0);
-	CHECK_EQ(r[1], 0);
-	CHECK_EQ(rtas4("ibm,set-slot-reset", 4, 1, 0x1000, LO + 1, 0, r), 0);
-	CHECK(!kgroup(5)->reset);
-	t_free(m, &h);
-	CHECK_EQ(open_fds, 0);
+	return mm;
 }
 
-/* TCE updates become host mappings in every container of the PHB, coalesced */
+static unsigned count(const char *s, const char *what)
+{
+	unsigned n = 0;
+
+	for (const char *p = s; (p = strstr(p, what)); p++)
+		n++;
+	return n;
+}
+
+#define CHECK_TRACE(expect) do { \
+	if (strcmp(trace, (expect))) { \
+		fprintf(stderr, "%s:%d: trace\n  got:  %s\n  want: %s\n", __FILE__, __LINE__, trace, (expect)); \
+		t_failures++; \
+	} \
+} while (0)
+
+#define CHECK_LOG(what) do { \
+	if (!strstr(h.last_log, (what))) { \
+		fprintf(stderr, "%s:%d: log '%s' lacks '%s'\n", __FILE__, __LINE__, h.last_log, (what)); \
+		t_failures++; \
+	} \
+} while (0)
+
+static int32_t rtas(const char *name, uint32_t nargs, uint32_t nret, uint32_t cfg, uint32_t lo, uint32_t o, uint32_t *r)
+{
+	uint32_t a[4] = { cfg, HI, lo, o };
+
+	t_rtas_n(m, &h, (uint32_t)t_token(name), nargs, nret, a, r);
+	return (int32_t)r[0];
+}
+
+/* the PE calls of a PHB (lo: BUID low word) on PE/config address cfg */
+static int32_t set_option(uint32_t cfg, uint32_t lo, uint32_t opt) { uint32_t r[1]; return rtas("ibm,set-eeh-option", 4, 1, cfg, lo, opt, r); }
+static int32_t slot_reset(uint32_t cfg, uint32_t lo, uint32_t opt) { uint32_t r[1]; return rtas("ibm,set-slot-reset", 4, 1, cfg, lo, opt, r); }
+static int32_t configure(uint32_t cfg, uint32_t lo) { uint32_t r[1]; return rtas("ibm,configure-pe", 3, 1, cfg, lo, 0, r); }
+/* read-slot-reset-state2: the state, or -1000 + status */
+static int state(uint32_t cfg, uint32_t lo)
+{
+	uint32_t r[4];
+	int32_t st = rtas("ibm,read-slot-reset-state2", 3, 4, cfg, lo, 0, r);
+	return st ? -1000 + st : (int)r[1];
+}
+
+static void end_machine(void)
+{
+	t_free(m, &h);
+	m = NULL;
+	CHECK_EQ(open_fds, 0);
+	CHECK_EQ(pe_bad, 0);
+}
+
+/* ================= tests ================= */
+
+#define ADD_V2 \
+	"readlink /sys/bus/pci/devices/0001:01:00.0/iommu_group;open /dev/vfio/5;GROUP_GET_STATUS;" \
+	"open /dev/vfio/vfio;GET_API_VERSION;GROUP_SET_CONTAINER;CHECK_EXTENSION(7);SET_IOMMU(7);" \
+	"CHECK_EXTENSION(5);SPAPR_TCE_GET_INFO;"
+#define ADD_DEV(name) "GROUP_GET_DEVICE_FD(" name ");DEVICE_GET_INFO;DEVICE_GET_REGION_INFO;"
+
+/* pe-mode=shared: the exact add, config through the device fd, RTAS in ->
+ * VFIO_EEH_PE_OP out on the PHB's one container. */
+static void shared_mode(void)
+{
+	uint32_t v, r[4];
+	int c5;
+
+	reset_kernel();
+	m = machine(false);
+	CHECK_EQ(sphb_machine_add(m, "vfio-pci,host=0001:01:00.0,bus=pci.0,addr=2,id=nic"), 0);
+	CHECK_TRACE(ADD_V2 ADD_DEV("0001:01:00.0"));
+	CHECK_EQ(open_fds, 3);	/* container, group, device */
+	c5 = kgroup(5)->container;
+	CHECK(c5 >= 0 && fds[c5].iommu == VFIO_SPAPR_TCE_v2_IOMMU);
+
+	/* config space reaches the device through pread/pwrite on the device fd */
+	trace[0] = '\0';
+	CHECK_EQ(t_cfg_read(m, &h, T_BUID0, 0x1000, 4, &v), 0);
+	CHECK_EQ(v, 0x0ace1014);
+	CHECK_EQ(t_cfg_read(m, &h, T_BUID0, 0x1002, 2, &v), 0);
+	CHECK_EQ(v, 0x0ace);
+	CHECK_EQ(t_cfg_write(m, &h, T_BUID0, 0x103c, 1, 0x21), 0);
+	CHECK_EQ(t_cfg_read(m, &h, T_BUID0, 0x103c, 1, &v), 0);
+	CHECK_EQ(v, 0x21);
+	CHECK_EQ(t_cfg_read(m, &h, T_BUID0, t_cfgaddr(0, 2, 0, 0x100), 4, &v), 0);	/* extended config */
+	CHECK_TRACE("");	/* no ioctl for config accesses */
+
+	/* the boot-time enable, state, and a guest recovery after a host freeze */
+	CHECK_EQ(set_option(0x1000, LO, 1), 0);
+	CHECK_EQ(last_pe.op, VFIO_EEH_PE_ENABLE);
+	CHECK_EQ(pe_fd, c5);
+	CHECK_EQ(state(1, LO), 0);
+	kgroup(5)->frozen_mmio = kgroup(5)->frozen_dma = true;	/* the hardware froze the PE */
+	CHECK_EQ(t_cfg_read(m, &h, T_BUID0, 0x1000, 4, &v), 0);
+	CHECK_EQ(v, 0xffffffff);
+	CHECK_EQ(state(1, LO), 2);
+	CHECK_EQ(set_option(1, LO, 2), 0);			/* thaw MMIO for the log */
+	CHECK_EQ(state(1, LO), 4);
+
+	/* one guest hot reset: exactly one VFIO_EEH_PE_OP(RESET_HOT) on the container */
+	trace[0] = '\0';
+	CHECK_EQ(slot_reset(1, LO, 1), 0);
+	CHECK_TRACE("EEH_PE_OP(6);");
+	CHECK_EQ(pe_fd, c5);
+	CHECK(kgroup(5)->reset);
+	CHECK_EQ(state(1, LO), 1);
+	trace[0] = '\0';
+	CHECK_EQ(slot_reset(1, LO, 0), 0);
+	CHECK_EQ(configure(1, LO), 0);
+	CHECK_TRACE("EEH_PE_OP(5);EEH_PE_OP(8);");
+	CHECK_EQ(state(1, LO), 0);
+	CHECK_EQ(t_cfg_read(m, &h, T_BUID0, 0x1000, 4, &v), 0);
+	CHECK_EQ(v, 0x0ace1014);
+	/* fundamental reset and the remaining options */
+	trace[0] = '\0';
+	CHECK_EQ(slot_reset(1, LO, 3), 0);
+	CHECK_EQ(slot_reset(1, LO, 0), 0);
+	CHECK_EQ(set_option(1, LO, 3), 0);
+	CHECK_EQ(set_option(1, LO, 0), 0);
+	CHECK_TRACE("EEH_PE_OP(7);EEH_PE_OP(5);EEH_PE_OP(3);EEH_PE_OP(0);");
+	/* bad options never reach the kernel */
+	trace[0] = '\0';
+	CHECK_EQ(slot_reset(1, LO, 2), -3);
+	CHECK_EQ(set_option(1, LO, 9), -3);
+	CHECK_TRACE("");
+
+	/* machine reset: ENABLE on the PE (QEMU §5.4 step 3) */
+	trace[0] = '\0';
+	CHECK_EQ(sphb_machine_reset(m), 0);
+	/* the default DMA window re-created in the container, then ENABLE */
+	CHECK_TRACE("SPAPR_TCE_REMOVE;SPAPR_TCE_CREATE;EEH_PE_OP(1);");
+
+	/* a second function of the same group joins the group: no new container */
+	trace[0] = '\0';
+	CHECK_EQ(sphb_machine_add(m, "vfio-pci,host=0001:01:00.1,bus=pci.0,addr=2.1,id=nic1"), 0);
+	CHECK_TRACE("readlink /sys/bus/pci/devices/0001:01:00.1/iommu_group;" ADD_DEV("0001:01:00.1"));
+	CHECK_EQ(open_fds, 4);
+	CHECK_EQ(state(1, LO), 0);
+
+	/* a second group behind the shared PHB: one container, two groups ->
+	 * EEH unavailable (-3) and not a single EEH ioctl (QEMU §5.1) */
+	trace[0] = '\0';
+	CHECK_EQ(sphb_machine_add(m, "vfio-pci,host=0001:02:00.0,bus=pci.0,addr=3,id=disk"), 0);
+	CHECK_TRACE("readlink /sys/bus/pci/devices/0001:02:00.0/iommu_group;open /dev/vfio/6;GROUP_GET_STATUS;"
+		    "GROUP_SET_CONTAINER;" ADD_DEV("0001:02:00.0"));
+	CHECK_EQ(kgroup(6)->container, c5);
+	trace[0] = '\0';
+	CHECK_EQ(state(1, LO), -1003);
+	CHECK_EQ(slot_reset(1, LO, 1), -3);
+	CHECK_EQ(configure(1, LO), -3);
+	CHECK_EQ(rtas("ibm,get-config-addr-info2", 4, 2, 0x1000, LO, 1, r), -3);
+	CHECK_TRACE("");
+	CHECK_EQ(open_fds, 6);	/* one container, two groups, three devices */
+	/* unplug releases what the device held, and EEH is back */
+	trace[0] = '\0';
+	CHECK_EQ(sphb_machine_del(m, "disk"), 0);
+	CHECK_TRACE("close device;GROUP_UNSET_CONTAINER;close group;");
+	CHECK_EQ(open_fds, 4);
+	CHECK_EQ(kgroup(6)->container, -1);
+	CHECK_EQ(state(1, LO), 0);
+	CHECK_EQ(sphb_machine_del(m, "nic1"), 0);
+	CHECK_EQ(sphb_machine_del(m, "nic"), 0);
+	CHECK_EQ(open_fds, 0);	/* the last group closes the container */
+	trace[0] = '\0';
+	CHECK_EQ(state(1, LO), -1003);
+	CHECK_TRACE("");
+	end_machine();
+}
+
+/* pe-mode=per-group: one container per group, every op on exactly the
+ * group's container, pre-registration in every new v2 container. */
+static void per_group_mode(void)
+{
+	uint32_t r[4];
+	const uint32_t G = LO + 1;
+	int c5, c6;
+
+	reset_kernel();
+	m = machine(true);
+	ranges_registered = 0;
+	CHECK_EQ(sphb_machine_add(m, "vfio-pci,host=0001:01:00.0,bus=g.0,addr=2,id=a0"), 0);
+	CHECK_TRACE(ADD_V2 "SPAPR_REGISTER_MEMORY;SPAPR_REGISTER_MEMORY;" ADD_DEV("0001:01:00.0"));
+	CHECK_EQ(sphb_machine_add(m, "vfio-pci,host=0001:01:00.1,bus=g.0,addr=2.1,id=a1"), 0);
+	CHECK_EQ(sphb_machine_add(m, "vfio-pci,host=0001:02:00.0,bus=g.0,addr=3,id=b"), 0);
+	CHECK_EQ(open_fds, 2 + 2 + 3);		/* a container and a group fd per group, 3 devices */
+	CHECK_EQ(count(trace, "SPAPR_REGISTER_MEMORY"), 4);	/* 2 ranges x 2 containers */
+	CHECK_EQ(ranges_registered, 4);
+	c5 = kgroup(5)->container;
+	c6 = kgroup(6)->container;
+	CHECK(c5 >= 0 && c6 >= 0 && c5 != c6);
+	CHECK_EQ(fds[c5].registered, 2);
+	CHECK_EQ(fds[c6].registered, 2);
+	{
+		int list[4];
+		CHECK_EQ(sphb_vfio_phb_containers(m->phbs[1], list, 4), 2);
+		CHECK((list[0] == c5 && list[1] == c6) || (list[0] == c6 && list[1] == c5));
+		CHECK_EQ(sphb_vfio_phb_containers(m->phbs[0], list, 4), 0);
+	}
+	/* PE addresses and modes */
+	CHECK_EQ(rtas("ibm,get-config-addr-info2", 4, 2, 0x1100, G, 0, r), 0);
+	CHECK_EQ(r[1], 0x1000);
+	CHECK_EQ(rtas("ibm,get-config-addr-info2", 4, 2, 0x1100, G, 1, r), 0);
+	CHECK_EQ(r[1], 2);
+	CHECK_EQ(rtas("ibm,get-config-addr-info2", 4, 2, 0x1800, G, 1, r), 0);
+	CHECK_EQ(r[1], 1);
+	/* one guest hot reset of group 5's PE: PAPR's state check, then RESET_HOT,
+	 * both on group 5's container only */
+	trace[0] = '\0';
+	CHECK_EQ(slot_reset(0x1000, G, 1), 0);
+	CHECK_TRACE("EEH_PE_OP(4);EEH_PE_OP(6);");
+	CHECK_EQ(pe_fd, c5);
+	CHECK(kgroup(5)->reset);
+	CHECK(!kgroup(6)->reset);
+	CHECK_EQ(state(0x1800, G), 0);
+	CHECK_EQ(pe_fd, c6);
+	CHECK_EQ(state(0x1000, G), 1);
+	CHECK_EQ(slot_reset(0x1000, G, 0), 0);
+	CHECK(!kgroup(5)->reset);
+	/* group 6 frozen: its own PE only */
+	kgroup(6)->frozen_mmio = kgroup(6)->frozen_dma = true;
+	CHECK_EQ(state(0x1000, G), 0);
+	CHECK_EQ(state(0x1800, G), 2);
+	trace[0] = '\0';
+	CHECK_EQ(set_option(0x1800, G, 2), 0);
+	CHECK_TRACE("EEH_PE_OP(4);EEH_PE_OP(2);");
+	CHECK_EQ(pe_fd, c6);
+	CHECK_EQ(set_option(0x1800, G, 3), 0);
+	CHECK_EQ(state(0x1800, G), 0);
+	/* unplugging group 6's only device closes its container */
+	CHECK_EQ(sphb_machine_del(m, "b"), 0);
+	CHECK_EQ(open_fds, 2 + 2);
+	CHECK_EQ(sphb_vfio_phb_containers(m->phbs[1], NULL, 0), 1);
+	end_machine();
+}
+
+/* A host built against an older sphb.h (struct sphb_host_ops without
+ * ram_iterate, a smaller sz): its garbage past sz is never read, and v2
+ * containers simply skip pre-registration. */
+static void old_host_ops(void)
+{
+	struct { struct sphb_host_ops ops; } big;
+	struct sphb_host_ops ops = t_ops();
+
+	reset_kernel();
+	memset(&h, 0, sizeof(h));
+	h.ram_size = T_RAM_SIZE;
+	h.ram = calloc(1, h.ram_size);
+	memset(&big, 0xa5, sizeof(big));	/* what lies past the old struct */
+	memcpy(&big.ops, &ops, offsetof(struct sphb_host_ops, ram_iterate));
+	big.ops.sz = offsetof(struct sphb_host_ops, ram_iterate);
+	if (!h.ram || sphb_machine_new_default(&big.ops, &h, &m))
+		exit(1);
+	CHECK_EQ(sphb_machine_add(m, "vfio-pci,host=0001:01:00.0,bus=pci.0,addr=2"), 0);
+	CHECK_TRACE(ADD_V2 ADD_DEV("0001:01:00.0"));
+	CHECK_EQ(state(1, LO), 0);
+	end_machine();
+}
+
+/* A host without sPAPR TCE v2: the v1 IOMMU, enabled (locked memory), no
+ * pre-registration; one group per container (shared PHB refuses a second). */
+static void v1_fallback(void)
+{
+	uint64_t args[3], rets[1];
+	int64_t hret;
+
+	reset_kernel();
+	v1_only = true;
+	m = machine(true);
+	CHECK_EQ(sphb_machine_add(m, "vfio-pci,host=0001:01:00.0,bus=pci.0,addr=2,id=a"), 0);
+	CHECK_TRACE("readlink /sys/bus/pci/devices/0001:01:00.0/iommu_group;open /dev/vfio/5;GROUP_GET_STATUS;"
+		    "open /dev/vfio/vfio;GET_API_VERSION;GROUP_SET_CONTAINER;CHECK_EXTENSION(7);CHECK_EXTENSION(2);"
+		    "SET_IOMMU(2);CHECK_EXTENSION(5);SPAPR_TCE_GET_INFO;IOMMU_ENABLE;" ADD_DEV("0001:01:00.0"));
+	CHECK_EQ(fds[kgroup(5)->container].iommu, VFIO_SPAPR_TCE_IOMMU);
+	CHECK(fds[kgroup(5)->container].enabled);
+	CHECK_EQ(state(1, LO), 0);
+	/* DMA maps on a v1 container once enabled */
+	args[0] = 0x80000000u; args[1] = 0x1000; args[2] = 0x400000 | 3;
+	CHECK_EQ(sphb_hcall(m, 0x20, args, 3, rets, 0, &hret), 0);
+	CHECK_EQ(hret, 0);
+	/* a second group cannot join a v1 container */
+	trace[0] = '\0';
+	CHECK_EQ(sphb_machine_add(m, "vfio-pci,host=0001:02:00.0,bus=pci.0,addr=3,id=b"), -EBUSY);
+	CHECK_LOG("one group per container");
+	CHECK_LOG("pe-mode=per-group");
+	CHECK_EQ(open_fds, 3);
+	CHECK_EQ(state(1, LO), 0);	/* the first device is untouched */
+	/* ... but gets its own container on a per-group PHB */
+	CHECK_EQ(sphb_machine_add(m, "vfio-pci,host=0001:02:00.0,bus=g.0,addr=3,id=b"), 0);
+	CHECK_EQ(open_fds, 6);
+	CHECK_EQ(count(trace, "SPAPR_REGISTER_MEMORY"), 0);
+	end_machine();
+}
+
+/* A failing VFIO_EEH_PE_OP (EIO, EINTR, ENODEV) answers QEMU's status
+ * (qemu-spapr-phb.md §5.3): -1, except GET_STATE and CONFIGURE: -3; the
+ * host's state is unchanged and the next call works. */
+static void errno_mapping(void)
+{
+	static const int errs[] = { EIO, EINTR, ENODEV };
+	struct { const char *what; int32_t (*fn)(uint32_t, uint32_t, uint32_t); uint32_t opt; int32_t st; } calls_[] = {
+		{ "set-eeh-option 0", set_option, 0, -1 },
+		{ "set-eeh-option 1", set_option, 1, -1 },
+		{ "set-eeh-option 2", set_option, 2, -1 },
+		{ "set-eeh-option 3", set_option, 3, -1 },
+		{ "set-slot-reset 0", slot_reset, 0, -1 },
+		{ "set-slot-reset 1", slot_reset, 1, -1 },
+		{ "set-slot-reset 3", slot_reset, 3, -1 },
+	};
+
+	for (unsigned e = 0; e < 3; e++) {
+		reset_kernel();
+		m = machine(false);
+		CHECK_EQ(sphb_machine_add(m, "vfio-pci,host=0001:01:00.0,bus=pci.0,addr=2"), 0);
+		CHECK_EQ(sphb_machine_add(m, "vfio-pci,host=0001:02:00.0,bus=g.0,addr=3"), 0);
+		fail_errno = errs[e];
+		for (unsigned i = 0; i < sizeof(calls_) / sizeof(calls_[0]); i++) {
+			uint32_t cfg = calls_[i].fn == set_option && calls_[i].opt == 1 ? 0x1000 : 1;
+			int32_t st;
+			fail_at = calls;
+			st = calls_[i].fn(cfg, LO, calls_[i].opt);
+			if (st != calls_[i].st) {
+				fprintf(stderr, "shared %s errno %d: status %d, expected %d\n", calls_[i].what,
+					errs[e], st, calls_[i].st);
+				t_failures++;
+			}
+			CHECK_LOG("failed: errno");
+			CHECK(!kgroup(5)->reset && !kgroup(5)->frozen_mmio);	/* nothing changed */
+			fail_at = -1;
+			CHECK_EQ(state(1, LO), 0);	/* and the next call works */
+		}
+		fail_at = calls;
+		CHECK_EQ(state(1, LO), -1003);
+		fail_at = calls;
+		CHECK_EQ(configure(1, LO), -3);
+		/* per-group: the state check comes first; either ioctl failing is -1 */
+		for (int k = 0; k < 2; k++) {
+			kgroup(6)->frozen_mmio = kgroup(6)->frozen_dma = true;
+			fail_at = calls + k;
+			CHECK_EQ(set_option(0x1800, LO + 1, 2), -1);
+			fail_at = calls + k;
+			CHECK_EQ(slot_reset(0x1800, LO + 1, 1), -1);
+			CHECK(!kgroup(6)->reset);
+			fail_at = -1;
+			CHECK_EQ(state(0x1800, LO + 1), 2);
+			CHECK_EQ(set_option(0x1800, LO + 1, 2), 0);
+			CHECK_EQ(set_option(0x1800, LO + 1, 3), 0);
+		}
+		fail_at = calls;
+		CHECK_EQ(state(0x1800, LO + 1), -1003);
+		fail_at = calls;
+		CHECK_EQ(configure(0x1800, LO + 1), -3);
+		fail_at = -1;
+		CHECK_EQ(state(0x1800, LO + 1), 0);
+		end_machine();
+	}
+}
+
+/* The host's EEH core loses the group's PE (the device went away on the
+ * host, EEH disabled on the host...): -ENODEV from the kernel, -3/-1 to the
+ * guest, nothing breaks, and it comes back when the PE does. A group whose
+ * kernel stops answering EEH globally (ENABLE -> EIO) is -1. */
+static void vanishing_group(void)
+{
+	reset_kernel();
+	m = machine(false);
+	CHECK_EQ(sphb_machine_add(m, "vfio-pci,host=0001:01:00.0,bus=pci.0,addr=2,id=a"), 0);
+	CHECK_EQ(state(1, LO), 0);
+	kgroup(5)->has_pe = false;
+	CHECK_EQ(state(1, LO), -1003);
+	CHECK_EQ(slot_reset(1, LO, 1), -1);
+	CHECK_EQ(configure(1, LO), -3);
+	CHECK_EQ(set_option(0x1000, LO, 1), -1);
+	CHECK_LOG("errno 19");
+	kgroup(5)->has_pe = true;
+	CHECK_EQ(state(1, LO), 0);
+	eeh_enabled = false;	/* EEH switched off on the host after the add */
+	CHECK_EQ(set_option(0x1000, LO, 1), -1);
+	CHECK_LOG("errno 5");
+	/* the host device disappears under the open fds: config reads fail -> all-ones */
+	{
+		uint32_t v;
+		fail_errno = ENODEV;
+		fail_at = calls;
+		CHECK_EQ(t_cfg_read(m, &h, T_BUID0, 0x1000, 4, &v), 0);
+		CHECK_EQ(v, 0xffffffff);
+		fail_at = calls;
+		CHECK_EQ(t_cfg_write(m, &h, T_BUID0, 0x1004, 2, 0x6), 0);	/* dropped */
+		CHECK_EQ(t_cfg_read(m, &h, T_BUID0, 0x1004, 2, &v), 0);
+		CHECK_EQ(v, 0);
+	}
+	CHECK_EQ(sphb_machine_del(m, "a"), 0);
+	CHECK_EQ(open_fds, 0);
+	end_machine();
+}
+
+/* ibm,errinjct reaches VFIO_EEH_PE_INJECT_ERR with err.type/func/addr/mask */
+static void inject_err(void)
+{
+	uint32_t a[3], r[2];
+	const uint32_t wb = 0x200000;
+
+	reset_kernel();
+	m = machine(false);
+	CHECK_EQ(sphb_machine_add(m, "vfio-pci,host=0001:01:00.0,bus=pci.0,addr=2"), 0);
+	t_rtas_n(m, &h, (uint32_t)t_token("ibm,open-errinjct"), 0, 2, NULL, r);
+	CHECK_EQ(r[1], 0);
+	a[0] = 0xf;	/* ioa-bus-error-64 */
+	a[1] = r[0];
+	a[2] = wb;
+	t_st32(&h, wb, 0x12);		/* addr 0x12_3456_7000 */
+	t_st32(&h, wb + 4, 0x34567000);
+	t_st32(&h, wb + 8, 0xffffffff);	/* mask */
+	t_st32(&h, wb + 12, 0xfffff000);
+	t_st32(&h, wb + 16, 0x1000);	/* cfg */
+	t_st32(&h, wb + 20, HI);
+	t_st32(&h, wb + 24, LO);
+	t_st32(&h, wb + 28, 16);	/* DMA write address */
+	trace[0] = '\0';
+	t_rtas_n(m, &h, (uint32_t)t_token("ibm,errinjct"), 3, 1, a, r);
+	CHECK_EQ(r[0], 0);
+	CHECK_TRACE("EEH_PE_OP(9);");
+	CHECK_EQ(last_pe.argsz, sizeof(struct vfio_eeh_pe_op));
+	CHECK_EQ(last_pe.flags, 0);
+	CHECK_EQ(last_pe.err.type, 1);
+	CHECK_EQ(last_pe.err.func, 16);
+	CHECK_EQ(last_pe.err.addr, 0x1234567000ull);
+	CHECK_EQ(last_pe.err.mask, 0xfffffffffffff000ull);
+	CHECK_EQ(state(1, LO), 2);
+	/* the kernel refusing it (e.g. no platform support) is -1 */
+	fail_errno = ENXIO;
+	fail_at = calls;
+	t_rtas_n(m, &h, (uint32_t)t_token("ibm,errinjct"), 3, 1, a, r);
+	CHECK_EQ((int32_t)r[0], -1);
+	end_machine();
+}
+
+/* Every RTAS call, the CPU-side entry points and the guest-recovery driver
+ * against a pass-through device: no crash, sane answers. */
+static void robustness(void)
+{
+	struct sphb_guest_opts go;
+	struct sphb_guest_ops gops;
+	struct sphb_guest *g = NULL;
+	struct sphb_guest_result res;
+	uint64_t val;
+
+	reset_kernel();
+	m = machine(false);
+	CHECK_EQ(sphb_machine_add(m, "vfio-pci,host=0001:01:00.0,bus=pci.0,addr=2,id=p"), 0);
+	CHECK_EQ(sphb_machine_add(m, "sim-pci,bus=pci.0,addr=4,id=emu"), 0);
+	/* a simulated device may not claim the vfio-pci device's group */
+	CHECK_EQ(sphb_machine_add(m, "sim-pci,bus=pci.0,addr=5,iommu-group=5"), -EEXIST);
+	CHECK_LOG("vfio-pci");
+	for (uint32_t tok = 0x2000; tok < 0x2040; tok++) {
+		uint32_t nargs, nret, a[16], r[16];
+		if (!sphb_rtas_name(tok) || sphb_rtas_counts(tok, &nargs, &nret))
+			continue;
+		for (unsigned i = 0; i < 16; i++)
+			a[i] = 1;
+		a[0] = 0x1000;
+		a[1] = HI;
+		a[2] = LO;
+		if (nargs <= 16 && nret <= 16)
+			(void)t_rtas_n(m, &h, tok, nargs, nret, a, r);
+	}
+	CHECK_EQ(sphb_dev_msi(m, "p", 0) < 0, 1);
+	CHECK_EQ(sphb_dev_intx(m, "p", 1) <= 0, 1);
+	CHECK(sphb_mmio_read(m, "p", 0, 0, 4, &val) < 0);
+	CHECK_EQ(sphb_host_freeze(m, "p", NULL), -ENODEV);	/* the real host freezes it */
+	CHECK_EQ(sphb_machine_reset(m), 0);
+
+	/* the guest's recovery of a frozen pass-through device, end to end (the
+	 * loop above may have left the PE in reset: only DEACTIVATE ends that) */
+	CHECK_EQ(slot_reset(1, LO, 0), 0);
+	CHECK_EQ(state(1, LO), 0);
+	kgroup(5)->frozen_mmio = kgroup(5)->frozen_dma = true;
+	memset(&go, 0, sizeof(go));
+	go.sz = sizeof(go);
+	go.scratch_gpa = 0x300000;
+	memset(&gops, 0, sizeof(gops));
+	gops.sz = sizeof(gops);
+	gops.mem_read = t_mem_read;
+	gops.mem_write = t_mem_write;
+	CHECK_EQ(sphb_guest_new(m, &go, &gops, &h, &g), 0);
+	memset(&res, 0, sizeof(res));
+	res.sz = sizeof(res);
+	trace[0] = '\0';
+	CHECK_EQ(sphb_guest_recover(g, "p", &res), 0);
+	if (res.outcome != SPHB_GUEST_RECOVERED)
+		fprintf(stderr, "guest: %s\n", trace);
+	CHECK_EQ(res.outcome, SPHB_GUEST_RECOVERED);
+	CHECK(strstr(trace, "EEH_PE_OP(6);") && strstr(trace, "EEH_PE_OP(5);"));
+	CHECK(!kgroup(5)->frozen_mmio && !kgroup(5)->reset);
+	sphb_guest_free(g);
+	end_machine();
+}
+
+/* The per-PHB mirror: one sPAPR TCE op applied to every container of a PHB. */
+static void tce_mirror(void)
+{
+	struct sphb_phb *g;
+	struct vfio_iommu_spapr_tce_create cr;
+	struct vfio_iommu_spapr_tce_remove rm;
+	struct vfio_iommu_type1_dma_map map;
+	struct vfio_iommu_type1_dma_unmap unmap;
+	unsigned n;
+
+	reset_kernel();
+	m = machine(true);
+	CHECK_EQ(sphb_machine_add(m, "vfio-pci,host=0001:01:00.0,bus=g.0,addr=2"), 0);
+	CHECK_EQ(sphb_machine_add(m, "vfio-pci,host=0001:02:00.0,bus=g.0,addr=3"), 0);
+	g = m->phbs[1];
+	memset(&cr, 0, sizeof(cr));
+	cr.argsz = sizeof(cr);
+	cr.page_shift = 16;
+	cr.window_size = 1ull << 30;
+	cr.levels = 1;
+	trace[0] = '\0';
+	CHECK_EQ(sphb_vfio_phb_tce_op(g, VFIO_IOMMU_SPAPR_TCE_CREATE, &cr, &n), 0);
+	CHECK_EQ(n, 2);
+	CHECK_TRACE("SPAPR_TCE_CREATE;SPAPR_TCE_CREATE;");
+	CHECK_EQ(cr.start_addr, 1ull << 59);
+	CHECK(fds[kgroup(5)->container].win[1] && fds[kgroup(6)->container].win[1]);
+	memset(&map, 0, sizeof(map));
+	map.argsz = sizeof(map);
+	map.flags = VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE;
+	map.vaddr = (uint64_t)(uintptr_t)h.ram;
+	map.iova = 1ull << 59;
+	map.size = 0x20000;
+	CHECK_EQ(sphb_vfio_phb_tce_op(g, VFIO_IOMMU_MAP_DMA, &map, &n), 0);
+	CHECK_EQ(n_map, 2);
+	map.iova = (1ull << 59) + 0x1000;	/* not 64K-aligned: the kernel refuses */
+	CHECK_EQ(sphb_vfio_phb_tce_op(g, VFIO_IOMMU_MAP_DMA, &map, &n), -EINVAL);
+	CHECK_EQ(n, 2);				/* every container was still tried */
+	/* the second container failing: its errno, the first container done */
+	fail_errno = EIO;
+	fail_at = calls + 1;
+	memset(&unmap, 0, sizeof(unmap));
+	unmap.argsz = sizeof(unmap);
+	unmap.iova = 1ull << 59;
+	unmap.size = 0x20000;
+	CHECK_EQ(sphb_vfio_phb_tce_op(g, VFIO_IOMMU_UNMAP_DMA, &unmap, &n), -EIO);
+	CHECK_EQ(n_unmap, 1);
+	CHECK_EQ(sphb_vfio_phb_tce_op(g, VFIO_IOMMU_UNMAP_DMA, &unmap, &n), 0);
+	CHECK_EQ(n_unmap, 3);
+	memset(&rm, 0, sizeof(rm));
+	rm.argsz = sizeof(rm);
+	rm.start_addr = 1ull << 59;
+	CHECK_EQ(sphb_vfio_phb_tce_op(g, VFIO_IOMMU_SPAPR_TCE_REMOVE, &rm, &n), 0);
+	CHECK_EQ(n_remove, 2);
+	CHECK_EQ(sphb_vfio_phb_tce_op(g, VFIO_IOMMU_SPAPR_TCE_REMOVE, &rm, &n), -EINVAL);
+	/* not a TCE op, or a bad argsz: refused without a call */
+	trace[0] = '\0';
+	CHECK_EQ(sphb_vfio_phb_tce_op(g, VFIO_EEH_PE_OP, &rm, &n), -EINVAL);
+	rm.argsz = 4;
+	CHECK_EQ(sphb_vfio_phb_tce_op(g, VFIO_IOMMU_SPAPR_TCE_REMOVE, &rm, &n), -EINVAL);
+	CHECK_TRACE("");
+	/* a PHB without containers: nothing to do */
+	rm.argsz = sizeof(rm);
+	CHECK_EQ(sphb_vfio_phb_tce_op(m->phbs[0], VFIO_IOMMU_SPAPR_TCE_REMOVE, &rm, &n), 0);
+	CHECK_EQ(n, 0);
+	end_machine();
+}
+
+/* TCE hypercalls become host mappings in every container of the PHB, coalesced */
 static void dma_mapping(void)
 {
-	struct sphb_host_ops ops = t_ops();
 	uint64_t args[4], rets[1];
 	int64_t hret;
 	uint32_t r[4];
 
 	reset_kernel();
-	memset(&h, 0, sizeof(h));
-	h.ram_size = T_RAM_SIZE;
-	h.ram = calloc(1, h.ram_size);
-	ops.ram_iterate = two_ranges;
-	if (!h.ram || sphb_machine_new_default(&ops, &h, &m) ||
-	    sphb_machine_add(m, "spapr-pci-host-bridge,index=1,id=g,pe-mode=per-group") ||
-	    sphb_machine_add(m, "vfio-pci,host=0001:01:00.0,bus=g.0,addr=2") ||
+	m = machine(true);
+	if (sphb_machine_add(m, "vfio-pci,host=0001:01:00.0,bus=g.0,addr=2") ||
 	    sphb_machine_add(m, "vfio-pci,host=0001:02:00.0,bus=g.0,addr=3"))
 		exit(1);
 	/* 512 contiguous read-write pages in one H_PUT_TCE_INDIRECT: one MAP_DMA
@@ -506,7 +1217,6 @@ static void dma_mapping(void)
 	CHECK_EQ(hret, 0);
 	CHECK_EQ(n_map, 2);
 	CHECK_EQ(n_unmap, 0);
-	fprintf(stderr, "512 contiguous TCEs: %u host MAP_DMA for 2 containers (per-entry: %u)\n", n_map, 2 * 512);
 	/* a permission change and a gap split the run */
 	t_st32(&h, 0x200000 + 8 * 100 + 4, 0x400000u + 0x1000u * 100 + 1);	/* read-only */
 	t_st32(&h, 0x200000 + 8 * 300 + 4, 0x900000u + 3);			/* elsewhere */
@@ -526,10 +1236,10 @@ static void dma_mapping(void)
 	CHECK_EQ(n_unmap, 2);
 	/* a dynamic window appears and goes away in every container */
 	n_create = n_remove = 0;
-	CHECK_EQ(rtas4("ibm,get-config-addr-info2", 4, 2, 0x1000, LO + 1, 0, r), 0);
+	CHECK_EQ(rtas("ibm,get-config-addr-info2", 4, 2, 0x1000, LO + 1, 0, r), 0);
 	{
 		uint32_t a[5] = { 0x1000, HI, LO + 1, 16, 30 }, rr[4];
-		t_rtas_n(m, &h, 0x2027, 5, 4, a, rr);
+		t_rtas_n(m, &h, (uint32_t)t_token("ibm,create-pe-dma-window"), 5, 4, a, rr);
 		CHECK_EQ(rr[0], 0);
 		CHECK_EQ(rr[2], 0x08000000);	/* 1 << 59, where the host put it too */
 		CHECK_EQ(n_create, 2);
@@ -539,87 +1249,232 @@ static void dma_mapping(void)
 		CHECK_EQ(n_map, 2);
 		{
 			uint32_t ra[1] = { rr[1] }, rs[1];
-			t_rtas_n(m, &h, 0x2028, 1, 1, ra, rs);
+			t_rtas_n(m, &h, (uint32_t)t_token("ibm,remove-pe-dma-window"), 1, 1, ra, rs);
 			CHECK_EQ(rs[0], 0);
 		}
 		CHECK_EQ(n_remove, 2);
 	}
-	t_free(m, &h);
-	CHECK_EQ(open_fds, 0);
+	end_machine();
 }
 
+/* Hosts that cannot do this: one distinct, actionable message each, a
+ * negative errno, nothing held. */
 static void failures(void)
 {
-	const char *why[][2] = {
-		{ "nodev", "/dev/vfio/vfio does not exist" },
-		{ "x86", "not sPAPR TCE" },
-		{ "viable", "not viable" },
-		{ "busy", "in use by another process" },
-		{ "nosuch", "no such PCI device" },
+	static const struct { const char *name, *host, *log; int rc; } cases[] = {
+		{ "no /dev/vfio", "0001:01:00.0", "/dev/vfio/vfio does not exist", -ENOENT },
+		{ "no access", "0001:01:00.0", "grant access to /dev/vfio", -EACCES },
+		{ "x86", "0001:01:00.0", "the host IOMMU is not sPAPR TCE", -ENOTSUP },
+		{ "not viable", "0001:03:00.0", "IOMMU group 7 is not viable", -EPERM },
+		{ "group busy", "0001:01:00.0", "in use by another process", -EBUSY },
+		{ "device busy", "0001:01:00.0", "the device is in use", -EBUSY },
+		{ "not bound", "0001:04:00.0", "/dev/vfio/8 does not exist: bind", -ENOENT },
+		{ "no such device", "0001:09:00.0", "no such PCI device on this host", -ENODEV },
+		{ "not pci", "0001:01:00.0", "not a vfio-pci device", -ENODEV },
+		{ "v2 locked memory", "0001:01:00.0", "guest RAM pre-registration failed", -ENOMEM },
+		{ "v1 locked memory", "0001:01:00.0", "ulimit -l", -ENOMEM },
+		{ "bad host=", "1:1:0.0", "expected DDDD:BB:DD.F", -EINVAL },
+		{ "no host=", NULL, "host: missing", -EINVAL },
 	};
-	for (unsigned i = 0; i < 5; i++) {
-		const char *host = "0001:01:00.0";
+	char seen[16][sizeof(h.last_log)];
+
+	for (unsigned i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char spec[80];
 		reset_kernel();
-		m = t_machine(&h, NULL);
-		if (i == 0) no_dev_vfio = true;
-		if (i == 1) spapr = false;
-		if (i == 2) host = "0001:03:00.0";
-		if (i == 3) kgroup(5)->busy = true;
-		if (i == 4) host = "0001:09:00.0";
-		{
-			char spec[80];
-			snprintf(spec, sizeof(spec), "vfio-pci,host=%s,bus=pci.0,addr=2", host);
-			CHECK(sphb_machine_add(m, spec) < 0);
+		switch (i) {
+		case 0: no_dev_vfio = true; break;
+		case 1: dev_vfio_eacces = true; break;
+		case 2: spapr = false; break;
+		case 4: kgroup(5)->busy = true; break;
+		case 5: kgroup(5)->dev_busy = true; break;
+		case 8: not_pci = true; break;
+		case 9: lock_limit = true; break;
+		case 10: lock_limit = v1_only = true; break;
+		default: break;
 		}
-		if (!strstr(h.last_log, why[i][1])) {
-			fprintf(stderr, "%s: log '%s'\n", why[i][0], h.last_log);
+		m = machine(true);
+		if (cases[i].host)
+			snprintf(spec, sizeof(spec), "vfio-pci,host=%s,bus=pci.0,addr=2", cases[i].host);
+		else
+			snprintf(spec, sizeof(spec), "vfio-pci,bus=pci.0,addr=2");
+		{
+			int rc = sphb_machine_add(m, spec);
+			if (rc != cases[i].rc) {
+				fprintf(stderr, "%s: rc %d, expected %d\n", cases[i].name, rc, cases[i].rc);
+				t_failures++;
+			}
+		}
+		if (!strstr(h.last_log, cases[i].log) || h.last_level != SPHB_LOG_ERROR) {
+			fprintf(stderr, "%s: log '%s' lacks '%s'\n", cases[i].name, h.last_log, cases[i].log);
 			t_failures++;
 		}
+		memcpy(seen[i], h.last_log, sizeof(seen[i]));
+		for (unsigned j = 0; j < i; j++)
+			CHECK(strcmp(seen[i], seen[j]) != 0);	/* distinct */
 		CHECK_EQ(open_fds, 0);
-		t_free(m, &h);
+		CHECK(kgroup(5)->container < 0);
+		/* EEH is unavailable, as in QEMU */
+		CHECK_EQ(state(1, LO), -1003);
+		end_machine();
 	}
-	/* no EEH extension: the device works, EEH is unavailable as in QEMU (-3) */
+	/* no VFIO EEH on the host: the device works, a warning says why, and EEH
+	 * answers -3 as QEMU does, without an ioctl */
 	reset_kernel();
 	eeh_enabled = false;
-	m = t_machine(&h, NULL);
+	m = machine(false);
 	CHECK_EQ(sphb_machine_add(m, "vfio-pci,host=0001:01:00.0,bus=pci.0,addr=2"), 0);
+	CHECK(h.nlogs == 1 && h.last_level == SPHB_LOG_WARN);
+	CHECK_LOG("no VFIO EEH support");
+	trace[0] = '\0';
+	CHECK_EQ(state(1, LO), -1003);
+	CHECK_EQ(slot_reset(1, LO, 1), -1);
+	CHECK_EQ(configure(1, LO), -3);
+	CHECK_TRACE("");
 	{
-		uint32_t r[4];
-		CHECK_EQ(rtas4("ibm,read-slot-reset-state2", 3, 4, 1, LO, 0, r), -3);
+		uint32_t v;
+		CHECK_EQ(t_cfg_read(m, &h, T_BUID0, 0x1000, 4, &v), 0);
+		CHECK_EQ(v, 0x0ace1014);
 	}
-	t_free(m, &h);
-	CHECK_EQ(open_fds, 0);
+	end_machine();
+	/* a group cannot span PHBs */
+	reset_kernel();
+	m = machine(false);
+	CHECK_EQ(sphb_machine_add(m, "vfio-pci,host=0001:01:00.0,bus=pci.0,addr=2"), 0);
+	CHECK_EQ(sphb_machine_add(m, "vfio-pci,host=0001:01:00.1,bus=g.0,addr=2"), -EINVAL);
+	CHECK_LOG("cannot span PHBs");
+	CHECK_EQ(open_fds, 3);
+	end_machine();
 }
 
-/* Fail every call of the add sequence in turn, with several errnos: the add
- * fails cleanly, nothing leaks, and the same add then succeeds. */
+/* One scenario for fault injection: set up (no fault), then the operation
+ * under test. Returns the operation's result. */
+typedef int scenario_fn(bool setup);
+
+static int sc_first_v2(bool setup)
+{
+	return setup ? 0 : sphb_machine_add(m, "vfio-pci,host=0001:01:00.0,bus=pci.0,addr=2,id=d");
+}
+static int sc_first_v1(bool setup)
+{
+	v1_only = true;
+	return setup ? 0 : sphb_machine_add(m, "vfio-pci,host=0001:01:00.0,bus=pci.0,addr=2,id=d");
+}
+static int sc_same_group(bool setup)
+{
+	return setup ? sphb_machine_add(m, "vfio-pci,host=0001:01:00.0,bus=pci.0,addr=2")
+		     : sphb_machine_add(m, "vfio-pci,host=0001:01:00.1,bus=pci.0,addr=2.1,id=d");
+}
+static int sc_shared_second_group(bool setup)
+{
+	return setup ? sphb_machine_add(m, "vfio-pci,host=0001:01:00.0,bus=pci.0,addr=2")
+		     : sphb_machine_add(m, "vfio-pci,host=0001:02:00.0,bus=pci.0,addr=3,id=d");
+}
+static int sc_pergroup_second(bool setup)
+{
+	return setup ? sphb_machine_add(m, "vfio-pci,host=0001:01:00.0,bus=g.0,addr=2")
+		     : sphb_machine_add(m, "vfio-pci,host=0001:02:00.0,bus=g.0,addr=3,id=d");
+}
+
+/* Fail the k-th system call of the operation, for every k and several
+ * errnos: the add fails cleanly (or succeeds when the call was not fatal),
+ * no fd leaks, the machine still works, and the same add then succeeds. */
 static void fault_injection(void)
 {
-	static const int errs[] = { EIO, EINTR, ENODEV };
-	for (unsigned e = 0; e < 3; e++) {
-		for (int k = 0; k < 12; k++) {
-			reset_kernel();
-			m = t_machine(&h, NULL);
-			fail_at = k;
-			fail_errno = errs[e];
-			if (sphb_machine_add(m, "vfio-pci,host=0001:01:00.0,bus=pci.0,addr=2,id=d") == 0) {
-				/* the failed call was not fatal (e.g. CHECK_EXTENSION(EEH)) */
+	static scenario_fn *const sc[] = { sc_first_v2, sc_first_v1, sc_same_group,
+					   sc_shared_second_group, sc_pergroup_second };
+	static const int errs[] = { EIO, EINTR, ENODEV, EBUSY };
+	unsigned total = 0;
+
+	for (unsigned s = 0; s < sizeof(sc) / sizeof(sc[0]); s++) {
+		int before, ncalls, base;
+
+		/* the length of the operation's call sequence, without faults */
+		reset_kernel();
+		m = machine(true);
+		CHECK_EQ(sc[s](true), 0);
+		base = calls;
+		CHECK_EQ(sc[s](false), 0);
+		ncalls = calls - base;
+		CHECK(ncalls >= 4);
+		end_machine();
+		for (unsigned e = 0; e < sizeof(errs) / sizeof(errs[0]); e++) {
+			for (int k = 0; k < ncalls; k++) {
+				int rc;
+				reset_kernel();
+				m = machine(true);
+				CHECK_EQ(sc[s](true), 0);
+				before = open_fds;
+				fail_at = calls + k;
+				fail_errno = errs[e];
+				rc = sc[s](false);
+				fail_at = -1;
+				total++;
+				if (rc == 0) {
+					/* the failed call was not fatal (CHECK_EXTENSION(EEH)) */
+					CHECK_EQ(sphb_machine_del(m, "d"), 0);
+				} else {
+					CHECK(rc < 0);
+					CHECK(h.nlogs > 0);
+				}
+				if (open_fds != before) {
+					fprintf(stderr, "scenario %u errno %d call %d: %d fds, expected %d\n",
+						s, errs[e], k, open_fds, before);
+					t_failures++;
+				}
+				CHECK_EQ(sc[s](false), 0);
 				CHECK_EQ(sphb_machine_del(m, "d"), 0);
+				CHECK_EQ(open_fds, before);
+				end_machine();
 			}
-			CHECK_EQ(open_fds, 0);
-			fail_at = -1;
-			CHECK_EQ(sphb_machine_add(m, "vfio-pci,host=0001:01:00.0,bus=pci.0,addr=2,id=d"), 0);
-			t_free(m, &h);
-			CHECK_EQ(open_fds, 0);
 		}
+	}
+	fprintf(stderr, "fault injection: %u failing adds, no fd leaked\n", total);
+
+	/* a guest EEH cycle with every ioctl failing in turn: statuses are
+	 * success or QEMU's failure codes, and the next cycle works */
+	for (int k = 0; k < 12; k++) {
+		static const int ok_or[][2] = { { 0, -1 }, { 2, -1003 }, { 0, -1 }, { 0, -1 },
+						 { 0, -1 }, { 0, -3 }, { 0, -1003 } };
+		int got[7];
+		reset_kernel();
+		m = machine(false);
+		CHECK_EQ(sphb_machine_add(m, "vfio-pci,host=0001:01:00.0,bus=pci.0,addr=2"), 0);
+		kgroup(5)->frozen_mmio = kgroup(5)->frozen_dma = true;
+		fail_at = calls + k;
+		got[0] = set_option(0x1000, LO, 1);
+		kgroup(5)->frozen_mmio = kgroup(5)->frozen_dma = true;	/* ENABLE thawed it */
+		got[1] = state(1, LO);
+		got[2] = set_option(1, LO, 2);
+		got[3] = slot_reset(1, LO, 1);
+		got[4] = slot_reset(1, LO, 0);
+		got[5] = configure(1, LO);
+		got[6] = state(1, LO);
+		for (int i = 0; i < 7; i++)
+			if (got[i] != ok_or[i][0] && got[i] != ok_or[i][1] &&
+			    !(i == 6 && (got[i] == 1 || got[i] == 2))) {
+				fprintf(stderr, "cycle fault %d: call %d answered %d\n", k, i, got[i]);
+				t_failures++;
+			}
+		fail_at = -1;
+		CHECK_EQ(slot_reset(1, LO, 1), 0);
+		CHECK_EQ(slot_reset(1, LO, 0), 0);
+		CHECK_EQ(state(1, LO), 0);
+		end_machine();
 	}
 }
 
 int main(void)
 {
 	sphb_vfio_set_sys(&fake);
-	add_sequence();
-	per_group();
+	shared_mode();
+	per_group_mode();
+	old_host_ops();
+	v1_fallback();
+	errno_mapping();
+	vanishing_group();
+	inject_err();
+	robustness();
+	tce_mirror();
 	dma_mapping();
 	failures();
 	fault_injection();
