@@ -285,8 +285,8 @@ static int sim_props(struct sphb_machine *m, struct sphb_opts *o, struct sim_pro
 	if (!rc)
 		rc = sphb_opts_u64(m, o, "msi", 0, 0, 32, false, &p->msi);
 	if (!rc && p->msi && !is_pow2(p->msi)) {
-		sphb_log(m, SPHB_LOG_ERROR, "%s: msi=%llu: must be 0, 1, 2, 4, 8, 16 or 32",
-			 o->type, (unsigned long long)p->msi);
+		sphb_log(m, SPHB_LOG_ERROR, "%s: msi=%s: must be 0, 1, 2, 4, 8, 16 or 32",
+			 o->type, sphb_opts_get(o, "msi"));
 		rc = -EINVAL;
 	}
 	if (!rc)
@@ -296,8 +296,8 @@ static int sim_props(struct sphb_machine *m, struct sphb_opts *o, struct sim_pro
 	if (!rc)
 		rc = sphb_opts_u64(m, o, "rom", 0, 0, 1ull << 31, true, &p->rom);
 	if (!rc && p->rom && (!is_pow2(p->rom) || p->rom < 2048)) {
-		sphb_log(m, SPHB_LOG_ERROR, "%s: rom=%llu: size must be a power of two >= 2048",
-			 o->type, (unsigned long long)p->rom);
+		sphb_log(m, SPHB_LOG_ERROR, "%s: rom=%s: size must be a power of two >= 2048",
+			 o->type, sphb_opts_get(o, "rom"));
 		rc = -EINVAL;
 	}
 	if (!rc)
@@ -311,8 +311,8 @@ static int sim_props(struct sphb_machine *m, struct sphb_opts *o, struct sim_pro
 	if (rc)
 		return rc;
 	if (p->msix_bar != UINT64_MAX && !p->msix) {
-		sphb_log(m, SPHB_LOG_ERROR, "%s: msix-bar=%llu: needs msix=N", o->type,
-			 (unsigned long long)p->msix_bar);
+		sphb_log(m, SPHB_LOG_ERROR, "%s: msix-bar=%s: needs msix=N", o->type,
+			 sphb_opts_get(o, "msix-bar"));
 		return -EINVAL;
 	}
 	if (p->msix) {
@@ -323,8 +323,8 @@ static int sim_props(struct sphb_machine *m, struct sphb_opts *o, struct sim_pro
 			for (i = 0; i < 6 && !bar_slot_free(p->bar, i); i++)
 				;
 			if (i == 6) {
-				sphb_log(m, SPHB_LOG_ERROR, "%s: msix=%llu: no free BAR for the MSI-X table",
-					 o->type, (unsigned long long)p->msix);
+				sphb_log(m, SPHB_LOG_ERROR, "%s: msix=%s: no free BAR for the MSI-X table",
+					 o->type, sphb_opts_get(o, "msix"));
 				return -EINVAL;
 			}
 			p->bar[i].kind = BAR_MEM32;
@@ -334,8 +334,8 @@ static int sim_props(struct sphb_machine *m, struct sphb_opts *o, struct sim_pro
 			const struct sphb_bar *b = &p->bar[p->msix_bar];
 			if (b->kind == BAR_NONE || b->kind == BAR_IO || b->size < need) {
 				sphb_log(m, SPHB_LOG_ERROR,
-					 "%s: msix-bar=%llu: must name a memory BAR of at least 0x%llx bytes for %llu vectors",
-					 o->type, (unsigned long long)p->msix_bar, (unsigned long long)need,
+					 "%s: msix-bar=%s: must name a memory BAR of at least 0x%llx bytes for %llu vectors",
+					 o->type, sphb_opts_get(o, "msix-bar"), (unsigned long long)need,
 					 (unsigned long long)p->msix);
 				return -EINVAL;
 			}
@@ -487,8 +487,8 @@ int sphb_sim_dev_add(struct sphb_machine *m, struct sphb_opts *o)
 	fn = devfn & 7;
 	if (fn && phb->devs[slot << 3] && !phb->devs[slot << 3]->multifunction) {
 		sphb_log(m, SPHB_LOG_ERROR,
-			 "%s: addr=%x.%x: function 0 of slot %x is not multifunction (give it multifunction=on)",
-			 o->type, slot, fn, slot);
+			 "%s: addr=%s: function 0 of slot %x is not multifunction (give it multifunction=on)",
+			 o->type, sphb_opts_get(o, "addr"), slot);
 		return -EINVAL;
 	}
 	if (!fn && !p.multifunction) {
