@@ -240,7 +240,7 @@ SPHB_API int sphb_fdt_rtas(struct sphb_machine *m, const struct sphb_fdt_ops *op
 
 	if (rc)
 		return rc;
-	for (uint32_t t = 0x2000; t < 0x2040; t++) {
+	for (uint32_t t = 0x2000; t < 0x2100; t++) { /* every token the library has */
 		const char *name = sphb_rtas_name(t);
 		if (name)
 			cell(&e, name, t);
@@ -260,4 +260,21 @@ SPHB_API int sphb_fdt_rtas(struct sphb_machine *m, const struct sphb_fdt_ops *op
 	cell(&e, "ibm,reset-capabilities", 1);		     /* functions 0, 1 and 3 */
 	prop(&e, "ibm,change-msix-capable", NULL, 0);
 	return e.rc;
+}
+
+/* Everything the library owns in one walk, with the root node open: the PHB
+ * nodes, then a node "rtas" holding the /rtas properties (a host whose own
+ * /rtas node is built elsewhere calls sphb_fdt_phbs/sphb_fdt_rtas instead). */
+SPHB_API int sphb_machine_fdt(struct sphb_machine *m, const struct sphb_fdt_ops *ops, void *opaque)
+{
+	int rc = sphb_fdt_phbs(m, ops, opaque);
+
+	if (rc)
+		return rc;
+	rc = ops->begin_node(opaque, "rtas");
+	if (!rc)
+		rc = sphb_fdt_rtas(m, ops, opaque);
+	if (!rc)
+		rc = ops->end_node(opaque);
+	return rc;
 }

@@ -108,7 +108,8 @@ void sphb_msi_phb_reset(struct sphb_phb *phb)
 {
 	for (unsigned i = 0; i < 256; i++)
 		release(phb, i);
-	memset(phb->lsi_count, 0, sizeof(phb->lsi_count));
+	/* lsi_count is left alone: it always equals the devices counted on each
+	 * line (intx_counted), and those were reset before the PHB */
 }
 
 void sphb_msi_dev_gone(struct sphb_dev *d)
@@ -119,6 +120,24 @@ void sphb_msi_dev_gone(struct sphb_dev *d)
 }
 
 /* ---- ibm,change-msi ---- */
+
+/* The 32-bit MSI window (function 6) is the last 4 KiB page below the 32-bit
+ * MMIO window (bus 0x80000000), above QEMU's default DMA window [0, 1 GiB).
+ * It is refused while the configured default window (dma_win_addr/size) or
+ * any window in place (e.g. a DDW created at bus address 0) covers it, so
+ * that no DMA address aliases it. */
+static bool msi32_free(const struct sphb_phb *phb)
+{
+	if (phb->dma_win_addr < (uint64_t)SPHB_MSI32_WINDOW + 0x1000 &&
+	    SPHB_MSI32_WINDOW < phb->dma_win_addr + phb->dma_win_size)
+		return false;
+	for (unsigned w = 0; w < 2; w++) {
+		const struct sphb_tce_table *t = atomic_load(&phb->win[w]);
+		if (t && sphb_tce_index(t, SPHB_MSI32_WINDOW) >= 0)
+			return false;
+	}
+	return true;
+}
 
 void sphb_rtas_change_msi(struct sphb_machine *m, struct sphb_rtas_ctx *c)
 {
@@ -162,9 +181,8 @@ void sphb_rtas_change_msi(struct sphb_machine *m, struct sphb_rtas_ctx *c)
 	case 6: /* 32-bit MSI-X (Linux): the message address must fit 32 bits */
 		type = d->msix_vectors ? MSI_TYPE_MSIX : 0;
 		addr = SPHB_MSI32_WINDOW;
-		if (phb->dma_win_addr < (uint64_t)SPHB_MSI32_WINDOW + 0x1000 &&
-		    SPHB_MSI32_WINDOW < phb->dma_win_addr + phb->dma_win_size)
-			type = 0; /* the default DMA window covers the 32-bit MSI window */
+		if (!msi32_free(phb))
+			type = 0;
 		break;
 	default:
 		sphb_log(m, SPHB_LOG_WARN, "rtas_ibm_change_msi(%u) is not implemented", func);

@@ -325,6 +325,15 @@ SPHB_API int sphb_guest_recover(struct sphb_guest *g, const char *dev_id,
 				struct sphb_guest_result *res);
 SPHB_API void sphb_guest_free(struct sphb_guest *g);
 
+/* ---- device tree: one walk ------------------------------------------- */
+/*
+ * sphb_machine_fdt: with the root node open, emit sphb_fdt_phbs()'s PHB nodes
+ * and then a node "rtas" holding sphb_fdt_rtas()'s properties (for a host that
+ * lets the library build its whole /rtas node). Same callbacks, same errors:
+ * -EINVAL for bad arguments, else the first non-zero callback return.
+ */
+SPHB_API int sphb_machine_fdt(struct sphb_machine *m, const struct sphb_fdt_ops *ops, void *opaque);
+
 #ifdef __cplusplus
 }
 #endif

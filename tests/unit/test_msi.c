@@ -1,6 +1,7 @@
 /* ibm,change-msi / ibm,query-interrupt-source-number (qemu-spapr-phb.md §4.2,
  * §9 observed answers; B5/B6 fixed), MSI delivery and blocking, LSIs. */
 #include "harness.h"
+#include "internal.h"
 
 #define HI 0x8000000u
 #define LO 0x20000000u
@@ -112,6 +113,29 @@ static void rtas_answers(void)
 	CHECK_EQ(irq % 8, 0);
 	CHECK(irq >= 0x1308);
 	CHECK_EQ(query(MSI8, 7, &irq), 0);
+	/* more bad input */
+	CHECK_EQ(msi(MSIX, 4, 0xffffffffu, r), 0);		/* huge: retry answer with the maximum */
+	CHECK_EQ(r[1], 4); CHECK_EQ(r[2], 8); CHECK_EQ(r[3], 2);
+	CHECK_EQ(query(MSIX, 0, &irq), 0);			/* the allocation is kept */
+	CHECK_EQ(irq, 0x1300);
+	CHECK_EQ(query(MSIX, 0xffffffffu, &irq), -1);
+	CHECK_EQ(msi(NONE, 4, 0, r), -3);			/* release on a device without MSI-X */
+	CHECK_EQ(msi(BOTH, 1, 0, r), -1);			/* release of nothing */
+	CHECK_EQ(msi(BOTH, 3, 0, r), -1);
+	CHECK_EQ(query(NONE, 0, &irq), -1);			/* present, nothing allocated */
+	CHECK_EQ(query(0x3800, 0, &irq), -3);			/* absent device */
+	CHECK_EQ(query(0x10000 | MSIX, 0, &irq), -3);		/* absent bus */
+	{
+		uint32_t a[4] = { MSIX, HI, LO + 9, 0 }, q[3];	/* absent PHB */
+		t_rtas_n(m, &h, 0x2018, 4, 3, a, q);
+		CHECK_EQ((int32_t)q[0], -3);
+	}
+	CHECK_EQ(msi(MSIX, 6, 0, r), 0);			/* function 6 releases too */
+	CHECK_EQ(msi(MSIX, 6, 0, r), -1);			/* ... but not twice */
+	CHECK_EQ(query(MSIX, 0, &irq), -1);
+	CHECK_EQ(msi(BOTH, 2, 0, r), 0);			/* function 2 on nothing: already default */
+	CHECK_EQ(r[1], 0);
+	CHECK_EQ(query(MSI8, 0, &irq), 0);			/* others untouched */
 }
 
 static void delivery(void)
@@ -197,54 +221,213 @@ static void lsi(void)
 	CHECK_EQ(sphb_dev_intx(m, "nosuch", 1), -ENOENT);
 }
 
-/* 100 000 random allocations and releases; the pool must end whole. */
+/* Function 6 (32-bit MSI-X, Linux): the table entries get the 32-bit MSI
+ * window 0x7ffff000, which is refused while a DMA window covers it. */
+static void msix32(void)
+{
+	const char *specs[] = { "spapr-pci-host-bridge,index=2,id=p2,dma_win_size=0x80000000",
+				"sim-pci,addr=2,id=x,bar0=mem32:4K,msix=4,msix-bar=0",
+				"sim-pci,addr=3,id=o,msi=4",
+				"sim-pci,bus=p2.0,addr=1,id=y,msix=2", NULL };
+	struct sphb_machine *keep = m;
+	struct t_host keep_h = h;
+	uint32_t r[4], irq, a[6], pos, q[4];
+	uint64_t v;
+
+	m = machine(specs);
+	CHECK_EQ(msi(0x1000, 6, 2, r), 0);
+	CHECK_EQ(r[1], 2); CHECK_EQ(r[2], 8); CHECK_EQ(r[3], 2);
+	CHECK_EQ(query(0x1000, 1, &irq), 0);
+	CHECK_EQ(irq, 0x1301);
+	CHECK_EQ(t_cfg_write(m, &h, T_BUID0, 0x1010, 4, 0x80000000), 0);
+	CHECK_EQ(t_cfg_write(m, &h, T_BUID0, 0x1004, 2, 0x0006), 0);
+	CHECK_EQ(sphb_mmio_read(m, "x", 0, 16 + 0, 4, &v), 0);	/* entry 1: address */
+	CHECK_EQ(v, 0x7ffff000);
+	CHECK_EQ(sphb_mmio_read(m, "x", 0, 16 + 4, 4, &v), 0);
+	CHECK_EQ(v, 0);
+	CHECK_EQ(sphb_mmio_read(m, "x", 0, 16 + 8, 4, &v), 0);	/* data */
+	CHECK_EQ(v, 0x1301);
+	for (pos = 0x40; pos; ) {
+		uint32_t id;
+		CHECK_EQ(t_cfg_read(m, &h, T_BUID0, 0x1000 | pos, 1, &id), 0);
+		if (id == 0x11)
+			break;
+		CHECK_EQ(t_cfg_read(m, &h, T_BUID0, 0x1000 | (pos + 1), 1, &pos), 0);
+	}
+	CHECK(pos != 0);
+	CHECK_EQ(t_cfg_write(m, &h, T_BUID0, 0x1000 | (pos + 2), 2, 0x8000), 0);
+	CHECK_EQ(sphb_mmio_write(m, "x", 0, 16 + 12, 4, 0), 0);	/* unmask */
+	npulses = 0;
+	CHECK_EQ(sphb_dev_msi(m, "x", 1), 0);			/* delivered through the 32-bit window */
+	CHECK_EQ(npulses, 1);
+	CHECK_EQ(pulses[0], 0x1301);
+	/* the guest aims a vector elsewhere: not an MSI of this PHB */
+	CHECK_EQ(sphb_mmio_write(m, "x", 0, 16 + 0, 4, 0x7fffe000), 0);
+	CHECK_EQ(sphb_dev_msi(m, "x", 1), -ERANGE);
+	CHECK_EQ(npulses, 1);
+	CHECK_EQ(msi(0x1800, 6, 1, r), -3);			/* MSI only: no MSI-X */
+	/* a 2 GiB default DMA window covers 0x7ffff000: refused */
+	a[0] = 0x800; a[1] = HI; a[2] = LO + 2; a[3] = 6; a[4] = 1; a[5] = 1;
+	t_rtas_n(m, &h, 0x2019, 6, 4, a, r);
+	CHECK_EQ((int32_t)r[0], -3);
+	a[3] = 4;						/* the 64-bit window is fine */
+	t_rtas_n(m, &h, 0x2019, 6, 4, a, r);
+	CHECK_EQ(r[0], 0);
+	/* PHB 0: a DDW created at bus address 0 over 4 GiB covers it too */
+	{
+		uint32_t rm[1] = { 0x80000000u }, cr[5] = { 0x1000, HI, LO, 12, 32 }, rs[3] = { 0x1000, HI, LO };
+		CHECK_EQ(msi(0x1000, 2, 0, r), 0);
+		t_rtas_n(m, &h, (uint32_t)t_token("ibm,remove-pe-dma-window"), 1, 1, rm, q);
+		CHECK_EQ(q[0], 0);
+		t_rtas_n(m, &h, (uint32_t)t_token("ibm,create-pe-dma-window"), 5, 4, cr, q);
+		CHECK_EQ(q[0], 0);
+		CHECK_EQ(q[2], 0); CHECK_EQ(q[3], 0);		/* at bus address 0 */
+		CHECK_EQ(msi(0x1000, 6, 2, r), -3);
+		CHECK_EQ(msi(0x1000, 4, 2, r), 0);
+		t_rtas_n(m, &h, (uint32_t)t_token("ibm,reset-pe-dma-window"), 3, 1, rs, q);
+		CHECK_EQ(q[0], 0);				/* the 1 GiB default window again */
+		CHECK_EQ(msi(0x1000, 6, 2, r), 0);
+	}
+	t_free(m, &h);
+	m = keep;
+	h = keep_h;
+}
+
+/* 100 000 random allocations, retries, replacements and releases by 32
+ * devices, checked against a shadow model after every call (no IRQ owned
+ * twice, MSI blocks naturally aligned, MSI-X blocks 2-aligned, a failed
+ * change keeps the old allocation); the pool must end whole. */
 static void pool_integrity(void)
 {
 	const char *specs[] = { "spapr-pci-host-bridge,index=1,id=p1", NULL };
-	uint32_t seed = 12345, r[4], irq;
+	uint32_t seed = 12345, r[4];
 	struct sphb_machine *keep = m;
 	struct t_host keep_h = h;
+	struct { uint32_t first, count, type; } shadow[32];
+	static int8_t owner[SPHB_MSI_COUNT];
+	unsigned ok = 0, retries = 0, fails = 0, releases = 0;
 	char spec[96];
 
 	m = machine(specs);
+	memset(shadow, 0, sizeof(shadow));
 	for (unsigned s = 0; s < 32; s++) {
-		snprintf(spec, sizeof(spec), "sim-pci,bus=p1.0,addr=%x,msi=32,msix=%u", s, 64 + s * 61);
+		snprintf(spec, sizeof(spec), "sim-pci,bus=p1.0,addr=%x,id=q%u,msi=32,msix=%u", s, s,
+			 64 + s * 61);
 		CHECK_EQ(sphb_machine_add(m, spec), 0);
 	}
 	for (unsigned i = 0; i < 100000; i++) {
-		unsigned slot, func, n;
+		unsigned slot, func, n, maxv;
 		uint32_t a[6];
 		seed = seed * 1103515245u + 12345u;
 		slot = (seed >> 8) % 32;
-		func = (seed >> 16) & 1 ? 3 : 4;
-		n = (seed >> 20) % (func == 3 ? 33 : 200);
-		a[0] = slot << 11; a[1] = HI; a[2] = LO + 1; a[3] = func; a[4] = n; a[5] = 1;
+		func = (seed >> 14) % 8 == 0 ? 2 : (seed >> 16) & 1 ? 3 : 4;
+		maxv = func == 3 ? 32 : 64 + slot * 61;
+		n = (seed >> 20) % (maxv + 8); /* some above the maximum: retry answers */
+		a[0] = slot << 11 | ((seed >> 3) & 0xfc); /* register bits: ignored (B6) */
+		a[1] = HI; a[2] = LO + 1; a[3] = func; a[4] = n; a[5] = 1;
 		t_rtas_n(m, &h, 0x2019, 6, 4, a, r);
-		CHECK(r[0] == 0 || (int32_t)r[0] == -1);
+		if (func == 2 || n == 0) {
+			if (func != 2 && !shadow[slot].count) {
+				CHECK_EQ((int32_t)r[0], -1);	/* nothing to release */
+			} else {
+				CHECK_EQ(r[0], 0);
+				CHECK_EQ(r[1], 0);
+				memset(&shadow[slot], 0, sizeof(shadow[slot]));
+				releases++;
+			}
+		} else if (n > maxv) {
+			CHECK_EQ(r[0], 0);			/* ask again with the maximum */
+			CHECK_EQ(r[1], maxv);
+			CHECK_EQ(r[2], 2);
+			CHECK_EQ(r[3], func == 3 ? 1 : 2);
+			retries++;
+		} else if ((int32_t)r[0] == -1) {
+			fails++;				/* pool exhausted: old one kept */
+		} else {
+			uint32_t q[3], b[4] = { slot << 11, HI, LO + 1, 0 };
+			CHECK_EQ(r[0], 0);
+			CHECK_EQ(r[1], n);
+			CHECK_EQ(r[3], func == 3 ? 1 : 2);
+			t_rtas_n(m, &h, 0x2018, 4, 3, b, q);
+			CHECK_EQ(q[0], 0);
+			shadow[slot].first = q[1];
+			shadow[slot].count = n;
+			shadow[slot].type = func == 3 ? 1 : 2;
+			if (func == 3) {
+				unsigned p2 = 1;
+				while (p2 < n)
+					p2 <<= 1;
+				CHECK_EQ((q[1] - 0x1300) % p2, 0);	/* B5 fixed */
+			} else {
+				CHECK_EQ((q[1] - 0x1300) % 2, 0);	/* QEMU's MSI-X placement */
+			}
+			ok++;
+		}
+		/* the library's view equals the shadow */
+		if (i % 97 == 0 || i > 99900) {
+			memset(owner, -1, sizeof(owner));
+			for (unsigned s = 0; s < 32; s++) {
+				uint32_t q[3], b[4] = { s << 11, HI, LO + 1, shadow[s].count };
+				t_rtas_n(m, &h, 0x2018, 4, 3, b, q);
+				CHECK_EQ((int32_t)q[0], -1);		/* one past the allocation */
+				if (!shadow[s].count)
+					continue;
+				b[3] = shadow[s].count - 1;
+				t_rtas_n(m, &h, 0x2018, 4, 3, b, q);
+				CHECK_EQ(q[0], 0);
+				CHECK_EQ(q[1], shadow[s].first + shadow[s].count - 1);
+				for (unsigned k = 0; k < shadow[s].count; k++) {
+					unsigned x = shadow[s].first - 0x1300 + k;
+					CHECK(x < SPHB_MSI_COUNT);
+					if (x >= SPHB_MSI_COUNT)
+						break;
+					CHECK_EQ(owner[x], -1);	/* owned once */
+					owner[x] = (int8_t)s;
+					CHECK(m->msi_used[x / 64] >> (x % 64) & 1);
+				}
+			}
+			unsigned leaked = 0;
+			for (unsigned x = 0; x < SPHB_MSI_COUNT; x++)
+				if (owner[x] < 0 && (m->msi_used[x / 64] >> (x % 64) & 1))
+					leaked++; /* marked used, owned by nobody */
+			CHECK_EQ(leaked, 0);
+		}
 	}
+	CHECK(ok > 10000);
+	CHECK(retries > 100);
+	CHECK(fails > 10);
+	CHECK(releases > 5000);
 	for (unsigned s = 0; s < 32; s++) {
 		uint32_t a[6] = { s << 11, HI, LO + 1, 2, 0, 1 };
 		t_rtas_n(m, &h, 0x2019, 6, 4, a, r);
 		CHECK_EQ(r[0], 0);
 	}
-	/* whole again: one device can take the entire pool in 32-vector MSI blocks... */
+	/* whole again: every word of the bitmap clear... */
+	for (unsigned w = 0; w < ARRAY_SIZE(m->msi_used); w++)
+		CHECK_EQ(m->msi_used[w], 0);
+	/* ...and two devices take the entire pool, from its first IRQ */
 	{
-		unsigned got = 0;
-		for (unsigned s = 0; s < 32; s++) {
-			uint32_t a[6] = { s << 11, HI, LO + 1, 3, 32, 1 };
-			t_rtas_n(m, &h, 0x2019, 6, 4, a, r);
-			if (r[0] == 0 && r[1] == 32)
-				got++;
-		}
-		CHECK_EQ(got, 32);
-		for (unsigned s = 0; s < 32; s++) {
-			uint32_t a[4] = { s << 11, HI, LO + 1, 0 }, q[3];
-			t_rtas_n(m, &h, 0x2018, 4, 3, a, q);
-			CHECK_EQ(q[0], 0);
-			CHECK_EQ(q[1], 0x1300 + 32 * s);	/* first fit from the start: nothing leaked */
-		}
+		uint32_t a[6] = { 31 << 11, HI, LO + 1, 4, 1954, 1 }, q[3], b[4] = { 22 << 11, HI, LO + 1, 1373 };
+		t_rtas_n(m, &h, 0x2019, 6, 4, a, r);
+		CHECK_EQ(r[0], 0);
+		CHECK_EQ(r[1], 1954);
+		a[0] = 22 << 11; a[4] = 1374;
+		t_rtas_n(m, &h, 0x2019, 6, 4, a, r);
+		CHECK_EQ(r[0], 0);
+		t_rtas_n(m, &h, 0x2018, 4, 3, b, q);
+		CHECK_EQ(q[0], 0);
+		CHECK_EQ(q[1], 0x1fff);			/* the last IRQ of the pool */
+		a[0] = 0; a[3] = 3; a[4] = 1;
+		t_rtas_n(m, &h, 0x2019, 6, 4, a, r);
+		CHECK_EQ((int32_t)r[0], -1);		/* exhausted */
+		b[0] = 31 << 11; b[3] = 0;
+		t_rtas_n(m, &h, 0x2018, 4, 3, b, q);
+		CHECK_EQ(q[1], 0x1300);
 	}
-	(void)irq;
+	/* a machine reset (every PHB reset) frees every MSI */
+	CHECK_EQ(sphb_machine_reset(m), 0);
+	for (unsigned w = 0; w < ARRAY_SIZE(m->msi_used); w++)
+		CHECK_EQ(m->msi_used[w], 0);
 	t_free(m, &h);
 	m = keep;
 	h = keep_h;
@@ -263,6 +446,7 @@ int main(void)
 	rtas_answers();
 	delivery();
 	lsi();
+	msix32();
 	pool_integrity();
 	t_free(m, &h);
 	return t_result();
