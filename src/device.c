@@ -473,16 +473,9 @@ int sphb_sim_dev_add(struct sphb_machine *m, struct sphb_opts *o)
 		rc = sphb_opts_check_unused(m, o);
 	if (rc)
 		return rc;
-	if (id[0] && (sphb_dev_by_id(m, id) || sphb_phb_by_bus_name(m, id))) {
-		sphb_log(m, SPHB_LOG_ERROR, "%s: id=%s: id already in use", o->type, id);
-		return -EEXIST;
-	}
-	for (unsigned i = 0; id[0] && i < SPHB_MAX_PHBS; i++) {
-		if (m->phbs[i] && !strcmp(m->phbs[i]->id, id)) {
-			sphb_log(m, SPHB_LOG_ERROR, "%s: id=%s: id already in use", o->type, id);
-			return -EEXIST;
-		}
-	}
+	rc = sphb_id_check(m, o->type, id);
+	if (rc)
+		return rc;
 	slot = devfn >> 3;
 	fn = devfn & 7;
 	if (fn && phb->devs[slot << 3] && !phb->devs[slot << 3]->multifunction) {

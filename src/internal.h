@@ -188,6 +188,7 @@ int sphb_parse_u64(const char *s, bool size_suffix, uint64_t *out);
 int sphb_phb_add(struct sphb_machine *m, struct sphb_opts *o);
 void sphb_phb_free(struct sphb_phb *phb);
 void sphb_phb_reset(struct sphb_phb *phb);
+int sphb_id_check(const struct sphb_machine *m, const char *type, const char *id);
 struct sphb_phb *sphb_phb_by_bus_name(const struct sphb_machine *m,
 				      const char *name);
 

@@ -11,12 +11,20 @@
 			     (1ull << 24) | (1ull << 25) | (1ull << 26) | \
 			     (1ull << 27) | (1ull << 28) | (1ull << 34))
 
-static bool id_in_use(const struct sphb_machine *m, const char *id)
+/* One namespace for ids: PHB ids, PHB bus names and device ids. */
+int sphb_id_check(const struct sphb_machine *m, const char *type, const char *id)
 {
+	if (!id[0])
+		return 0;
+	if (sphb_dev_by_id(m, id) || sphb_phb_by_bus_name(m, id))
+		goto taken;
 	for (unsigned i = 0; i < SPHB_MAX_PHBS; i++)
 		if (m->phbs[i] && !strcmp(m->phbs[i]->id, id))
-			return true;
-	return sphb_dev_by_id(m, id) != NULL;
+			goto taken;
+	return 0;
+taken:
+	sphb_log(m, SPHB_LOG_ERROR, "%s: id=%s: id already in use", type, id);
+	return -EEXIST;
 }
 
 static int phb_props(struct sphb_machine *m, struct sphb_opts *o,
@@ -145,11 +153,9 @@ int sphb_phb_add(struct sphb_machine *m, struct sphb_opts *o)
 	}
 	if (!p->id[0])
 		snprintf(p->id, sizeof(p->id), "pci%s%u", p->index ? "." : "", p->index);
-	if (!p->id[0] || id_in_use(m, p->id)) {
-		sphb_log(m, SPHB_LOG_ERROR, "%s: id=%s: id already in use", o->type, p->id);
-		rc = -EEXIST;
+	rc = sphb_id_check(m, o->type, p->id);
+	if (rc)
 		goto fail;
-	}
 	snprintf(p->bus_name, sizeof(p->bus_name), "%s.0", p->id);
 	p->shared_pe.group = -1;
 	p->shared_pe.addr = 1; /* QEMU: (bus << 16) | 1 on the root bus */

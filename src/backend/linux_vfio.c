@@ -419,10 +419,9 @@ int sphb_vfio_dev_add(struct sphb_machine *m, struct sphb_opts *o)
 		rc = sphb_opts_check_unused(m, o);
 	if (rc)
 		return rc;
-	if (id[0] && (sphb_dev_by_id(m, id) || sphb_phb_by_bus_name(m, id))) {
-		sphb_log(m, SPHB_LOG_ERROR, "vfio-pci: id=%s: id already in use", id);
-		return -EEXIST;
-	}
+	rc = sphb_id_check(m, o->type, id); /* PHB ids too: id=pci was accepted */
+	if (rc)
+		return rc;
 	if (!state(m))
 		return -ENOMEM;
 	group = host_group(m, host);

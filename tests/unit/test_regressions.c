@@ -144,8 +144,25 @@ static void shared_permanent_follows_the_pe(void)
 	t_free(m, &h);
 }
 
+/* ids share one namespace; vfio-pci accepted the id of a PHB (id=pci) */
+static void one_id_namespace(void)
+{
+	struct t_host h;
+	struct sphb_machine *m = t_machine(&h, "sim-pci,addr=2,id=a", NULL);
+
+	CHECK_EQ(sphb_machine_add(m, "sim-pci,addr=3,id=pci"), -EEXIST);
+	CHECK_EQ(sphb_machine_add(m, "sim-pci,addr=3,id=pci.0"), -EEXIST);
+	CHECK_EQ(sphb_machine_add(m, "spapr-pci-host-bridge,index=1,id=a"), -EEXIST);
+#if SPHB_VFIO
+	CHECK_EQ(sphb_machine_add(m, "vfio-pci,host=0000:01:00.0,bus=pci.0,addr=3,id=pci"), -EEXIST);
+	CHECK(strstr(h.last_log, "id=pci: id already in use") != NULL);
+#endif
+	t_free(m, &h);
+}
+
 int main(void)
 {
+	one_id_namespace();
 	msix_pba_in_big_bar();
 	readonly_outputs();
 	shared_permanent_follows_the_pe();
