@@ -262,16 +262,18 @@ int sphb_tce_put(struct sphb_tce_table *t, uint64_t i, uint64_t tce)
 	return 0;
 }
 
-/* index of bus address `ioba` (masked to the page), or -1 outside */
+/* entry index of bus address `ioba` (masked to the page); false outside */
+static inline bool index_of(const struct sphb_tce_table *t, uint64_t ioba, uint64_t *i)
+{
+	ioba &= ~((1ull << t->page_shift) - 1);
+	*i = (ioba - t->bus_offset) >> t->page_shift;
+	return ioba >= t->bus_offset && *i < t->nb;
+}
+
 int64_t sphb_tce_index(const struct sphb_tce_table *t, uint64_t ioba)
 {
 	uint64_t i;
-
-	ioba &= ~((1ull << t->page_shift) - 1);
-	if (ioba < t->bus_offset)
-		return -1;
-	i = (ioba - t->bus_offset) >> t->page_shift;
-	return i < t->nb ? (int64_t)i : -1;
+	return index_of(t, ioba, &i) ? (int64_t)i : -1;
 }
 
 uint64_t sphb_tce_nb(const struct sphb_tce_table *t) { return t->nb; }
@@ -312,11 +314,7 @@ int64_t sphb_tce_h_put(struct sphb_machine *m, uint64_t liobn, uint64_t ioba, ui
 	_Atomic uint64_t *s;
 	uint64_t i;
 
-	if (!t)
-		return -4;
-	ioba &= ~((1ull << t->page_shift) - 1);
-	i = (ioba - t->bus_offset) >> t->page_shift;
-	if (ioba < t->bus_offset || i >= t->nb)
+	if (!t || !index_of(t, ioba, &i))
 		return -4;
 	s = slot(t, i, tce != 0);
 	if (s)
@@ -334,11 +332,7 @@ int64_t sphb_tce_h_get(struct sphb_machine *m, uint64_t liobn, uint64_t ioba, ui
 	_Atomic uint64_t *s;
 	uint64_t i;
 
-	if (!t)
-		return -4;
-	ioba &= ~((1ull << t->page_shift) - 1);
-	i = (ioba - t->bus_offset) >> t->page_shift;
-	if (ioba < t->bus_offset || i >= t->nb)
+	if (!t || !index_of(t, ioba, &i))
 		return -4;
 	s = slot(t, i, false);
 	*tce = s ? atomic_load_explicit(s, memory_order_relaxed) : 0;
