@@ -54,6 +54,7 @@ static void shared_changed(struct sphb_phb *phb, int before)
 {
 	if (sphb_eeh_shared_group(phb) != before)
 		phb->shared_pe.permanent = false;
+	sphb_eeh_dma_sync(phb->m);
 }
 
 int sphb_eeh_dev_attach(struct sphb_dev *d)
@@ -91,6 +92,7 @@ int sphb_eeh_dev_attach(struct sphb_dev *d)
 			if (g)
 				g->ndevs++;
 			pes_update(phb);
+			sphb_eeh_dma_sync(m);
 			return 0;
 		}
 	}
@@ -175,6 +177,16 @@ bool sphb_dev_dma_stopped(const struct sphb_dev *d)
 	return g && (g->dma_stopped || g->reset_active || pe_permanent(d));
 }
 
+void sphb_eeh_dma_sync(struct sphb_machine *m)
+{
+	for (struct sphb_dev *d = m->devices; d; d = d->next_in_machine)
+		atomic_store_explicit(&d->dma_state, d->iommu_group >= 0 && sphb_dev_dma_stopped(d),
+				      memory_order_relaxed);
+	for (unsigned i = 0; i < SPHB_MAX_PHBS; i++)
+		if (m->phbs[i])
+			sphb_dma_invalidate(m->phbs[i]); /* handles' cached translations */
+}
+
 void sphb_eeh_dev_error(struct sphb_dev *d)
 {
 	struct sphb_sim_group *g;
@@ -230,10 +242,12 @@ void sphb_eeh_phb_reset(struct sphb_phb *phb)
 		phb->shared_pe.permanent = false;
 		if (phb->shared_pe.group >= 0)
 			(void)sphb_eeh_op(phb, &phb->shared_pe, SPHB_PE_ENABLE, NULL);
+		sphb_eeh_dma_sync(phb->m);
 		return;
 	}
 	for (unsigned i = 0; i < phb->npes; i++) {
 		phb->pes[i].permanent = false;
 		(void)sphb_eeh_op(phb, &phb->pes[i], SPHB_PE_ENABLE, NULL);
 	}
+	sphb_eeh_dma_sync(phb->m);
 }

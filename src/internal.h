@@ -96,6 +96,9 @@ struct sphb_dev {
 	struct sphb_vfio_group *vfio_group;
 	bool intx_counted;		/* ... and is counted on the PHB's LSI */
 	struct sphb_dev *next_in_machine;
+	/* 1 while the function's PE is DMA-stopped (sphb_dev_dma_stopped),
+	 * kept by sphb_eeh_dma_sync() so translation reads one byte */
+	_Atomic uint8_t dma_state;
 };
 
 /* A guest-visible PE (DESIGN.md §6). In pe-mode=shared the PHB has one,
@@ -129,6 +132,9 @@ struct sphb_phb {
 	uint16_t lsi_count[4];		/* devices asserting each swizzled pin */
 	/* DMA windows (0: default 32-bit, 1: DDW), read by translation without locks */
 	struct sphb_tce_table *_Atomic win[2];
+	/* bumped after every change of a window, a TCE or a function's DMA
+	 * state: DMA handles' translation caches check it (tce.c) */
+	_Atomic uint64_t dma_gen;
 	bool win_default[2];		/* the window is the (restored) default window */
 };
 
@@ -148,6 +154,7 @@ struct sphb_machine {
 	atomic_uint dma_epoch;
 	unsigned nretired;
 	struct sphb_tce_table *retired;
+	struct sphb_dma *dma_handles;		/* open sphb_dma_open() handles */
 	struct sphb_vfio *vfio;			/* VFIO containers and groups */
 	/* ibm,open-errinjct session */
 	bool errinjct_open;
@@ -233,6 +240,9 @@ struct sphb_pe *sphb_eeh_pe_of_dev(const struct sphb_dev *d);
 unsigned sphb_eeh_pe_nfuncs(const struct sphb_phb *phb, int group);
 bool sphb_dev_mmio_stopped(const struct sphb_dev *d);
 bool sphb_dev_dma_stopped(const struct sphb_dev *d);
+/* Refresh every function's dma_state after a PE's state may have changed
+ * (host ops, freezes, permanent failure, hot plug). */
+void sphb_eeh_dma_sync(struct sphb_machine *m);
 /* A load the device cannot decode on an EEH-capable device: freeze its PE. */
 void sphb_eeh_dev_error(struct sphb_dev *d);
 /* Guest-visible PE state (0, 1, 2, 4, 5) and info; <0 errno from the host. */
@@ -321,6 +331,16 @@ int sphb_tce_publish(struct sphb_phb *phb, unsigned w, struct sphb_tce_table *t)
 /* Entries [i0, i0 + n) of t changed: the host mappings follow. */
 void sphb_tce_changed(struct sphb_phb *phb, struct sphb_tce_table *t, uint64_t i0, uint64_t n);
 void sphb_tce_machine_free(struct sphb_machine *m);
+/* A function came or went: open DMA handles re-resolve their requester. */
+void sphb_dma_rebind(struct sphb_machine *m);
+/* Translations cached by DMA handles below the PHB are stale (writer side). */
+static inline void sphb_dma_invalidate(struct sphb_phb *phb)
+{
+	atomic_store_explicit(&phb->dma_gen,
+			      atomic_load_explicit(&phb->dma_gen, memory_order_relaxed) + 1,
+			      memory_order_release);
+}
+void sphb_dma_handles_free(struct sphb_machine *m);
 unsigned sphb_tce_retired(const struct sphb_machine *m); /* tables awaiting their free */
 uint64_t sphb_tce_get(struct sphb_tce_table *t, uint64_t i);
 int sphb_tce_put(struct sphb_tce_table *t, uint64_t i, uint64_t tce);

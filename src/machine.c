@@ -58,6 +58,7 @@ SPHB_API void sphb_machine_free(struct sphb_machine *m)
 		next = d->next_in_machine;
 		sphb_dev_free(d);
 	}
+	sphb_dma_handles_free(m);
 	sphb_tce_machine_free(m);
 	for (unsigned i = 0; i < SPHB_MAX_PHBS; i++)
 		sphb_phb_free(m->phbs[i]);
@@ -102,6 +103,8 @@ SPHB_API int sphb_machine_add(struct sphb_machine *m, const char *spec)
 	}
 out:
 	free(o);
+	if (rc == 0)
+		sphb_dma_rebind(m); /* a function may have appeared at a handle's address */
 	return rc;
 }
 
@@ -118,6 +121,7 @@ SPHB_API int sphb_machine_del(struct sphb_machine *m, const char *id)
 	sphb_dev_unlink(d);
 	sphb_eeh_dev_detach(d);
 	sphb_dev_free(d);
+	sphb_dma_rebind(m);
 	return 0;
 }
 

@@ -33,6 +33,7 @@ struct sphb_tce_table {
 	uint32_t liobn;
 	unsigned page_shift;
 	uint64_t bus_offset, nb;	/* window = [bus_offset, bus_offset + nb << shift) */
+	uint64_t span, page_mask;	/* nb << shift, (1 << shift) - 1: for translation */
 	size_t ntop, bytes;
 	struct tce_mid *_Atomic *top;
 	struct sphb_tce_table *next_retired;
@@ -57,8 +58,9 @@ struct sphb_tce_table *sphb_tce_new(uint32_t liobn, uint64_t bus_offset, unsigne
 {
 	struct sphb_tce_table *t;
 
-	if (nb == 0 || nb > (1ull << 31) || page_shift < 12 || page_shift > 40)
-		return NULL;
+	if (nb == 0 || nb > (1ull << 31) || page_shift < 12 || page_shift > 40 ||
+	    nb > (UINT64_MAX >> page_shift) || (nb << page_shift) - 1 > UINT64_MAX - bus_offset)
+		return NULL; /* translation needs [bus_offset, + span) inside 64 bits */
 	t = calloc(1, sizeof(*t));
 	if (!t)
 		return NULL;
@@ -66,6 +68,8 @@ struct sphb_tce_table *sphb_tce_new(uint32_t liobn, uint64_t bus_offset, unsigne
 	t->page_shift = page_shift;
 	t->bus_offset = bus_offset;
 	t->nb = nb;
+	t->span = nb << page_shift;
+	t->page_mask = (1ull << page_shift) - 1;
 	t->ntop = (size_t)((nb + (1ull << (LEAF_BITS + MID_BITS)) - 1) >> (LEAF_BITS + MID_BITS));
 	t->top = calloc(t->ntop, sizeof(*t->top));
 	if (!t->top) {
@@ -125,6 +129,8 @@ int sphb_tce_publish(struct sphb_phb *phb, unsigned w, struct sphb_tce_table *t)
 	struct sphb_machine *m = phb->m;
 	struct sphb_tce_table *old = atomic_exchange(&phb->win[w], t);
 	int rc = 0;
+
+	sphb_dma_invalidate(phb);
 
 #if SPHB_VFIO
 	/* the same window in every host container of the PHB (pass-through) */
@@ -238,6 +244,7 @@ uint64_t sphb_tce_put_run(struct sphb_tce_table *t, uint64_t i, const uint8_t *l
 
 void sphb_tce_changed(struct sphb_phb *phb, struct sphb_tce_table *t, uint64_t i0, uint64_t n)
 {
+	sphb_dma_invalidate(phb);
 #if SPHB_VFIO
 	if (n)
 		(void)sphb_vfio_tce_update(phb, t, i0, n);
@@ -321,6 +328,7 @@ int64_t sphb_tce_h_put(struct sphb_machine *m, uint64_t liobn, uint64_t ioba, ui
 		atomic_store_explicit(s, tce, memory_order_release);
 	else if (tce)
 		return -4; /* out of memory */
+	sphb_dma_invalidate(phb);
 	if (m->vfio)
 		sphb_tce_changed(phb, t, i, 1);
 	return 0;
@@ -339,20 +347,43 @@ int64_t sphb_tce_h_get(struct sphb_machine *m, uint64_t liobn, uint64_t ioba, ui
 	return 0;
 }
 
-/* one window: the entry for bus_addr, or false when outside */
-static inline bool win_lookup(struct sphb_tce_table *t, uint64_t bus_addr, uint64_t *tce)
+/* One translation against a PHB's two windows, counted as a reader so a
+ * window unpublished meanwhile is not freed under it. */
+static inline __attribute__((always_inline)) int
+xlate(struct sphb_machine *m, struct sphb_tce_table *_Atomic *win, uint64_t bus_addr,
+      uint64_t *gpa, unsigned *perm)
 {
-	uint64_t i = (bus_addr - t->bus_offset) >> t->page_shift;
-	struct tce_mid *mid;
-	struct tce_leaf *leaf;
+	/* which counter does not matter for safety, only for the writer's wait */
+	unsigned epoch = atomic_load_explicit(&m->dma_epoch, memory_order_relaxed) & 1;
+	struct sphb_tce_table *t;
+	uint64_t i, tce = 0;
+	int rc = -EFAULT;
 
-	if (bus_addr < t->bus_offset || i >= t->nb)
-		return false;
-	mid = atomic_load_explicit(&t->top[i >> (LEAF_BITS + MID_BITS)], memory_order_acquire);
-	leaf = mid ? atomic_load_explicit(&mid->leaf[(i >> LEAF_BITS) & (MID_N - 1)],
-					  memory_order_acquire) : NULL;
-	*tce = leaf ? atomic_load_explicit(&leaf->e[i & (LEAF_N - 1)], memory_order_relaxed) : 0;
-	return true;
+	atomic_fetch_add_explicit(&m->dma_readers[epoch], 1, memory_order_seq_cst);
+	t = atomic_load_explicit(&win[0], memory_order_seq_cst);
+	if (!t || bus_addr - t->bus_offset >= t->span) {
+		t = atomic_load_explicit(&win[1], memory_order_seq_cst);
+		if (t && bus_addr - t->bus_offset >= t->span)
+			t = NULL;
+	}
+	if (t) {
+		struct tce_mid *mid;
+		struct tce_leaf *leaf;
+
+		i = (bus_addr - t->bus_offset) >> t->page_shift;
+		mid = atomic_load_explicit(&t->top[i >> (LEAF_BITS + MID_BITS)], memory_order_acquire);
+		leaf = mid ? atomic_load_explicit(&mid->leaf[(i >> LEAF_BITS) & (MID_N - 1)],
+						  memory_order_acquire) : NULL;
+		if (leaf)
+			tce = atomic_load_explicit(&leaf->e[i & (LEAF_N - 1)], memory_order_relaxed);
+		*perm = (unsigned)(tce & 3);
+		if (tce & 3) {
+			*gpa = (tce & ~t->page_mask) | (bus_addr & t->page_mask);
+			rc = 0;
+		}
+	}
+	atomic_fetch_sub_explicit(&m->dma_readers[epoch], 1, memory_order_release);
+	return rc;
 }
 
 SPHB_API int sphb_dma_translate(struct sphb_machine *m, uint64_t buid, uint32_t requester,
@@ -360,10 +391,6 @@ SPHB_API int sphb_dma_translate(struct sphb_machine *m, uint64_t buid, uint32_t 
 {
 	struct sphb_phb *phb;
 	const struct sphb_dev *d;
-	struct sphb_tce_table *t;
-	uint64_t tce = 0;
-	unsigned epoch;
-	int rc = -EFAULT;
 
 	if (!m || !gpa || !perm)
 		return -EINVAL;
@@ -371,25 +398,138 @@ SPHB_API int sphb_dma_translate(struct sphb_machine *m, uint64_t buid, uint32_t 
 	if (!phb)
 		return -ENODEV;
 	d = sphb_phb_dev(phb, (requester >> 16) & 0xff, (requester >> 8) & 0xff);
-	if (d && d->iommu_group >= 0 && sphb_dev_dma_stopped(d))
+	if (d && atomic_load_explicit(&d->dma_state, memory_order_relaxed))
 		return -EIO; /* PAPR: a DMA-stopped PE starts no DMA */
-	/* which counter does not matter for safety, only for the writer's wait */
-	epoch = atomic_load_explicit(&m->dma_epoch, memory_order_relaxed) & 1;
-	atomic_fetch_add_explicit(&m->dma_readers[epoch], 1, memory_order_seq_cst);
-	t = atomic_load_explicit(&phb->win[0], memory_order_seq_cst);
-	if (!t || !win_lookup(t, bus_addr, &tce)) {
-		t = atomic_load_explicit(&phb->win[1], memory_order_seq_cst);
-		if (t && !win_lookup(t, bus_addr, &tce))
-			t = NULL;
+	return xlate(m, phb->win, bus_addr, gpa, perm);
+}
+
+/* ---- DMA handles: the PHB and the requester resolved once ---- */
+
+/*
+ * A handle caches translations as an IOMMU's IOTLB does: TLB_N entries,
+ * direct-mapped by 4 KiB granule, each stamped with the PHB's dma_gen when it
+ * was filled. Every change of a TCE, a window or a function's DMA state bumps
+ * dma_gen after it is made (release), and a lookup compares the stamp with
+ * dma_gen read first (acquire), so a hit returns what a walk would have
+ * returned at some point during the call. A hit touches no table (no reader
+ * count needed: the entry holds values, not pointers). A handle is used by
+ * one thread at a time, as one device's DMA engine; the walk on a miss is
+ * the lock-free one above.
+ */
+#define TLB_N 64u
+#define GRANULE 12u
+
+struct tlb_entry {
+	uint64_t page;	/* bus address >> GRANULE */
+	uint64_t val;	/* guest physical address of the granule | perm (1..3) */
+	uint64_t gen;	/* PHB dma_gen when filled; 0: never */
+};
+
+struct sphb_dma {
+	const _Atomic uint64_t *gen;		/* &phb->dma_gen */
+	struct tlb_entry tlb[TLB_N];
+	struct sphb_tce_table *_Atomic *win;	/* the PHB's windows (PHBs live as long as the machine) */
+	const _Atomic uint8_t *state;		/* the requester's dma_state, or never_stopped */
+	struct sphb_machine *m;
+	struct sphb_phb *phb;
+	uint32_t requester;
+	struct sphb_dma *next;
+};
+
+static const _Atomic uint8_t never_stopped; /* no function at the requester's address */
+
+static void bind(struct sphb_dma *h)
+{
+	const struct sphb_dev *d = sphb_phb_dev(h->phb, (h->requester >> 16) & 0xff,
+						(h->requester >> 8) & 0xff);
+
+	h->state = d ? &d->dma_state : &never_stopped;
+}
+
+void sphb_dma_rebind(struct sphb_machine *m)
+{
+	for (struct sphb_dma *h = m->dma_handles; h; h = h->next) {
+		bind(h);
+		sphb_dma_invalidate(h->phb);
 	}
-	if (t && (tce & 3)) {
-		uint64_t mask = (1ull << t->page_shift) - 1;
-		*perm = (unsigned)(tce & 3);
-		*gpa = (tce & ~mask) | (bus_addr & mask);
-		rc = 0;
-	} else if (t) {
-		*perm = 0;
+}
+
+SPHB_API int sphb_dma_open(struct sphb_machine *m, uint64_t buid, uint32_t requester,
+			   struct sphb_dma **out)
+{
+	struct sphb_phb *phb;
+	struct sphb_dma *h;
+
+	if (!m || !out)
+		return -EINVAL;
+	phb = sphb_phb_by_buid(m, buid);
+	if (!phb)
+		return -ENODEV;
+	h = calloc(1, sizeof(*h));
+	if (!h)
+		return -ENOMEM;
+	h->gen = &phb->dma_gen;
+	h->win = phb->win;
+	h->m = m;
+	h->phb = phb;
+	h->requester = requester & 0xffff00u;
+	bind(h);
+	h->next = m->dma_handles;
+	m->dma_handles = h;
+	/* stamps start at 0 and dma_gen is never 0 once a handle exists */
+	sphb_dma_invalidate(phb);
+	*out = h;
+	return 0;
+}
+
+static __attribute__((noinline)) int xlate_miss(struct sphb_dma *h, uint64_t gen, uint64_t bus_addr,
+						uint64_t *gpa, unsigned *perm)
+{
+	struct tlb_entry *e = &h->tlb[(bus_addr >> GRANULE) & (TLB_N - 1)];
+	int rc;
+
+	if (atomic_load_explicit(h->state, memory_order_relaxed))
+		return -EIO; /* PAPR: a DMA-stopped PE starts no DMA */
+	rc = xlate(h->m, h->win, bus_addr, gpa, perm);
+	if (rc == 0) {
+		e->page = bus_addr >> GRANULE;
+		e->val = (*gpa & ~((1ull << GRANULE) - 1)) | *perm;
+		e->gen = gen;
 	}
-	atomic_fetch_sub_explicit(&m->dma_readers[epoch], 1, memory_order_release);
 	return rc;
+}
+
+SPHB_API int sphb_dma_xlate(struct sphb_dma *h, uint64_t bus_addr, uint64_t *gpa, unsigned *perm)
+{
+	uint64_t gen = atomic_load_explicit(h->gen, memory_order_acquire);
+	const struct tlb_entry *e = &h->tlb[(bus_addr >> GRANULE) & (TLB_N - 1)];
+
+	if (e->gen != gen || e->page != bus_addr >> GRANULE)
+		return xlate_miss(h, gen, bus_addr, gpa, perm);
+	*perm = (unsigned)(e->val & 3);
+	*gpa = (e->val & ~((1ull << GRANULE) - 1)) | (bus_addr & ((1ull << GRANULE) - 1));
+	return 0;
+}
+
+SPHB_API void sphb_dma_close(struct sphb_dma *h)
+{
+	struct sphb_dma **pp;
+
+	if (!h)
+		return;
+	for (pp = &h->m->dma_handles; *pp; pp = &(*pp)->next)
+		if (*pp == h) {
+			*pp = h->next;
+			break;
+		}
+	free(h);
+}
+
+void sphb_dma_handles_free(struct sphb_machine *m)
+{
+	while (m->dma_handles) {
+		struct sphb_dma *h = m->dma_handles;
+		m->dma_handles = h->next;
+		free(h);
+	}
 }

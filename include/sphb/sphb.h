@@ -218,6 +218,22 @@ SPHB_API int sphb_hcall(struct sphb_machine *m, uint64_t opcode, const uint64_t 
 SPHB_API int sphb_dma_translate(struct sphb_machine *m, uint64_t buid, uint32_t requester,
 				uint64_t bus_addr, uint64_t *gpa, unsigned *perm);
 
+/*
+ * DMA handles: the PHB and the requester resolved once, for a device model's
+ * DMA path. sphb_dma_open(m, buid, requester, &h) -> 0, -ENODEV (no such
+ * PHB), -ENOMEM; the requester need not exist yet (a function hot-plugged
+ * later at that address is picked up, one removed stops blocking).
+ * sphb_dma_xlate(h, ...) answers exactly as sphb_dma_translate() does for the
+ * same buid and requester (-EFAULT, -EIO), with the same concurrency rules; h,
+ * gpa and perm must be valid (no checks on this path). sphb_dma_close(h)
+ * before sphb_machine_free(); handles still open are freed with the machine.
+ */
+struct sphb_dma;
+SPHB_API int sphb_dma_open(struct sphb_machine *m, uint64_t buid, uint32_t requester,
+			   struct sphb_dma **out);
+SPHB_API int sphb_dma_xlate(struct sphb_dma *h, uint64_t bus_addr, uint64_t *gpa, unsigned *perm);
+SPHB_API void sphb_dma_close(struct sphb_dma *h);
+
 /* ---- device tree ------------------------------------------------------- */
 /*
  * The guest-visible device-tree pieces the library owns, through callbacks so

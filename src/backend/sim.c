@@ -52,6 +52,7 @@ void sphb_sim_group_put(struct sphb_machine *m, int group)
 		 * frozen PE — a group's functions plugged again never find the
 		 * freeze the guest left behind. */
 		change_owner(m, g);
+		sphb_eeh_dma_sync(m);
 	}
 }
 
@@ -61,6 +62,7 @@ void sphb_sim_freeze(struct sphb_machine *m, struct sphb_sim_group *g)
 	g->freezes++;
 	g->err_time_ms = m->now_ms;
 	g->err_injected = false; /* INJECT_ERR sets it again right after */
+	sphb_eeh_dma_sync(m);
 }
 
 /* eeh_pe_get_state(): the host's view mapped to 0/1/2/4/5. */
@@ -158,8 +160,8 @@ static int group_op(struct sphb_machine *m, struct sphb_sim_group *g,
 	return -EINVAL;
 }
 
-int sphb_host_pe_op(struct sphb_machine *m, const int *groups, unsigned n,
-		    enum sphb_pe_op op, const struct sphb_pe_err *err)
+static int pe_op(struct sphb_machine *m, const int *groups, unsigned n,
+		 enum sphb_pe_op op, const struct sphb_pe_err *err)
 {
 	if (n == 0)
 		return -ENODEV; /* a container without groups is never EEH-capable */
@@ -187,4 +189,14 @@ int sphb_host_pe_op(struct sphb_machine *m, const int *groups, unsigned n,
 			return rc;
 	}
 	return 0;
+}
+
+int sphb_host_pe_op(struct sphb_machine *m, const int *groups, unsigned n,
+		    enum sphb_pe_op op, const struct sphb_pe_err *err)
+{
+	int rc = pe_op(m, groups, n, op, err);
+
+	if (op != SPHB_PE_GET_STATE)
+		sphb_eeh_dma_sync(m); /* translation reads the outcome as one byte */
+	return rc;
 }

@@ -19,13 +19,14 @@ static struct t_host h;
 static struct sphb_machine *m;
 static atomic_int stop, started;
 static atomic_long translations, bad;
+static struct sphb_dma *handle[READERS + 1];	/* reader 2 translates through its own handle */
 
 static void *reader(void *arg)
 {
-	unsigned seed = (unsigned)(uintptr_t)arg;
+	unsigned seed = (unsigned)(uintptr_t)arg * 7919u;
 	/* reader 1 never yields, so translations are nearly always in flight
 	 * and window removals have to wait for them (the retired backlog) */
-	bool yields = seed != 1;
+	bool yields = (uintptr_t)arg != 1;
 	atomic_fetch_add(&started, 1);
 	do {
 		uint64_t gpa, bus;
@@ -34,7 +35,10 @@ static void *reader(void *arg)
 		seed = seed * 1103515245u + 12345u;
 		/* default window (4K pages) or the DDW one at 1 << 59 (64K pages) */
 		bus = (seed & 1) ? (1ull << 59) + ((uint64_t)(seed >> 4) & 0xffff000) : (uint64_t)(seed >> 8) & 0x3fff000;
-		rc = sphb_dma_translate(m, T_BUID0, 0x1000, bus | 0x10, &gpa, &perm);
+		if (handle[(uintptr_t)arg])
+			rc = sphb_dma_xlate(handle[(uintptr_t)arg], bus | 0x10, &gpa, &perm);
+		else
+			rc = sphb_dma_translate(m, T_BUID0, 0x1000, bus | 0x10, &gpa, &perm);
 		if (rc == 0 && (perm != 3 || (gpa & 0xfff) != 0x10 || gpa >> 32 != 0xab))
 			atomic_fetch_add(&bad, 1);
 		else if (rc != 0 && rc != -EFAULT)
@@ -63,6 +67,8 @@ int main(void)
 		t_st32(&h, 0x200000 + 8 * k, 0xab);
 		t_st32(&h, 0x200000 + 8 * k + 4, (k << 16) | 3);
 	}
+	/* handles are opened while no vCPU work runs (they are writer-side state) */
+	CHECK_EQ(sphb_dma_open(m, T_BUID0, 0x1000, &handle[2]), 0);
 	for (int i = 0; i < READERS; i++)
 		if (pthread_create(&th[i], NULL, reader, (void *)(uintptr_t)(i + 1)))
 			return 77;
@@ -112,6 +118,7 @@ int main(void)
 	CHECK_EQ(atomic_load(&bad), 0);
 	CHECK(atomic_load(&translations) > 0);
 	fprintf(stderr, "%ld translations\n", (long)atomic_load(&translations));
+	sphb_dma_close(handle[2]);
 	t_free(m, &h);
 	return t_result();
 }
