@@ -343,6 +343,10 @@ static inline void sphb_dma_invalidate(struct sphb_phb *phb)
 void sphb_dma_handles_free(struct sphb_machine *m);
 unsigned sphb_tce_retired(const struct sphb_machine *m); /* tables awaiting their free */
 uint64_t sphb_tce_get(struct sphb_tce_table *t, uint64_t i);
+/* The entries in use lie in populated leaves: the first index >= i in one
+ * (nb if none), and the end of the populated stretch that holds i. */
+uint64_t sphb_tce_next_used(struct sphb_tce_table *t, uint64_t i);
+uint64_t sphb_tce_used_end(struct sphb_tce_table *t, uint64_t i);
 int sphb_tce_put(struct sphb_tce_table *t, uint64_t i, uint64_t tce);
 uint64_t sphb_tce_put_run(struct sphb_tce_table *t, uint64_t i, const uint8_t *list, uint64_t value,
 			  uint64_t n);

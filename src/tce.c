@@ -253,6 +253,35 @@ void sphb_tce_changed(struct sphb_phb *phb, struct sphb_tce_table *t, uint64_t i
 #endif
 }
 
+/* populated leaves: a walk over the entries in use skips the empty parts */
+static bool leaf_present(struct sphb_tce_table *t, uint64_t i)
+{
+	struct tce_mid *mid = atomic_load_explicit(&t->top[i >> (LEAF_BITS + MID_BITS)],
+						   memory_order_acquire);
+	return mid && atomic_load_explicit(&mid->leaf[(i >> LEAF_BITS) & (MID_N - 1)],
+					   memory_order_acquire);
+}
+
+uint64_t sphb_tce_next_used(struct sphb_tce_table *t, uint64_t i)
+{
+	while (i < t->nb) {
+		if (!atomic_load_explicit(&t->top[i >> (LEAF_BITS + MID_BITS)], memory_order_acquire))
+			i = ((i >> (LEAF_BITS + MID_BITS)) + 1) << (LEAF_BITS + MID_BITS);
+		else if (!leaf_present(t, i))
+			i = ((i >> LEAF_BITS) + 1) << LEAF_BITS;
+		else
+			return i;
+	}
+	return t->nb;
+}
+
+uint64_t sphb_tce_used_end(struct sphb_tce_table *t, uint64_t i)
+{
+	while (i < t->nb && leaf_present(t, i))
+		i = ((i >> LEAF_BITS) + 1) << LEAF_BITS;
+	return i < t->nb ? i : t->nb;
+}
+
 uint64_t sphb_tce_get(struct sphb_tce_table *t, uint64_t i)
 {
 	_Atomic uint64_t *s = slot(t, i, false);

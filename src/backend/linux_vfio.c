@@ -45,6 +45,7 @@ struct sphb_vfio_container {
 	int key;		/* per-group: the group; shared: -1 */
 	unsigned ngroups;
 	bool iommu_set, v2, eeh, v1_enabled;
+	uint32_t dma32_start;	/* the host's default window (SPAPR_TCE_GET_INFO) */
 	struct sphb_vfio_container *next;
 };
 
@@ -235,6 +236,7 @@ static int container_setup(struct sphb_machine *m, struct sphb_vfio_container *c
 			 group, strerror(-rc));
 		return rc;
 	}
+	c->dma32_start = info.dma32_window_start;
 	if (!c->v1_enabled && !c->v2) {
 		/* v1: the whole 32-bit window is accounted as locked memory now */
 		rc = sys->ioctl(c->fd, VFIO_IOMMU_ENABLE, NULL);
@@ -261,6 +263,9 @@ static int container_setup(struct sphb_machine *m, struct sphb_vfio_container *c
 	}
 	return 0;
 }
+
+static int container_replay(struct sphb_machine *m, struct sphb_phb *phb, struct sphb_vfio_container *c,
+			    int group);
 
 static int group_get(struct sphb_machine *m, struct sphb_phb *phb, int group, struct sphb_vfio_group **out)
 {
@@ -327,7 +332,8 @@ static int group_get(struct sphb_machine *m, struct sphb_phb *phb, int group, st
 		return rc;
 	}
 	c->ngroups++;
-	if (!c->iommu_set && (rc = container_setup(m, c, group)) < 0) {
+	if (!c->iommu_set && ((rc = container_setup(m, c, group)) < 0 ||
+			      (rc = container_replay(m, phb, c, group)) < 0)) {
 		(void)sys->ioctl(fd, VFIO_GROUP_UNSET_CONTAINER, NULL);
 		sys->close(fd);
 		container_put(m, c);
@@ -632,29 +638,37 @@ int sphb_vfio_phb_tce_op(struct sphb_phb *phb, unsigned long req, void *arg, uns
 	return first;
 }
 
-static unsigned flush(struct sphb_machine *m, struct sphb_phb *phb, unsigned perm, uint64_t iova,
-		      uint8_t *hva, uint64_t len)
+/* One MAP_DMA (perm != 0) or UNMAP_DMA of [iova, iova + len): in every
+ * container of the PHB, or in `only` (a container being brought up). */
+static unsigned flush(struct sphb_machine *m, struct sphb_phb *phb, struct sphb_vfio_container *only,
+		      unsigned perm, uint64_t iova, uint8_t *hva, uint64_t len)
 {
+	union {
+		struct vfio_iommu_type1_dma_map map;
+		struct vfio_iommu_type1_dma_unmap unmap;
+	} u;
+	unsigned long req = perm ? VFIO_IOMMU_MAP_DMA : VFIO_IOMMU_UNMAP_DMA;
 	unsigned ops = 0;
 	int rc;
 
+	memset(&u, 0, sizeof(u));
 	if (perm) {
-		struct vfio_iommu_type1_dma_map map;
-		memset(&map, 0, sizeof(map));
-		map.argsz = sizeof(map);
-		map.flags = ((perm & 1) ? VFIO_DMA_MAP_FLAG_READ : 0) |
-			    ((perm & 2) ? VFIO_DMA_MAP_FLAG_WRITE : 0);
-		map.vaddr = (uint64_t)(uintptr_t)hva;
-		map.iova = iova;
-		map.size = len;
-		rc = sphb_vfio_phb_tce_op(phb, VFIO_IOMMU_MAP_DMA, &map, &ops);
+		u.map.argsz = sizeof(u.map);
+		u.map.flags = ((perm & 1) ? VFIO_DMA_MAP_FLAG_READ : 0) |
+			      ((perm & 2) ? VFIO_DMA_MAP_FLAG_WRITE : 0);
+		u.map.vaddr = (uint64_t)(uintptr_t)hva;
+		u.map.iova = iova;
+		u.map.size = len;
 	} else {
-		struct vfio_iommu_type1_dma_unmap unmap;
-		memset(&unmap, 0, sizeof(unmap));
-		unmap.argsz = sizeof(unmap);
-		unmap.iova = iova;
-		unmap.size = len;
-		rc = sphb_vfio_phb_tce_op(phb, VFIO_IOMMU_UNMAP_DMA, &unmap, &ops);
+		u.unmap.argsz = sizeof(u.unmap);
+		u.unmap.iova = iova;
+		u.unmap.size = len;
+	}
+	if (only) {
+		rc = sys->ioctl(only->fd, req, &u);
+		ops = 1;
+	} else {
+		rc = sphb_vfio_phb_tce_op(phb, req, &u, &ops);
 	}
 	if (rc < 0)
 		sphb_log(m, SPHB_LOG_WARN, "vfio: %s iova 0x%llx size 0x%llx failed: %s",
@@ -663,11 +677,12 @@ static unsigned flush(struct sphb_machine *m, struct sphb_phb *phb, unsigned per
 	return ops;
 }
 
-/* Entries [i0, i0 + n) of a window changed: map or unmap them in every
- * container of the PHB, one operation per run of consecutive entries that
- * map contiguous guest memory with the same permission. Returns the number
- * of host operations issued. */
-unsigned sphb_vfio_tce_update(struct sphb_phb *phb, struct sphb_tce_table *t, uint64_t i0, uint64_t n)
+/* Entries [i0, i0 + n) of a window: one host operation per run of
+ * consecutive entries that map contiguous guest memory with the same
+ * permission. Into every container (cleared runs unmapped), or only into
+ * `only`, which has nothing mapped yet (cleared runs skipped). */
+static unsigned runs(struct sphb_phb *phb, struct sphb_tce_table *t, uint64_t i0, uint64_t n,
+		     struct sphb_vfio_container *only)
 {
 	struct sphb_machine *m = phb->m;
 	unsigned shift = sphb_tce_shift(t), run_perm = 0, ops = 0;
@@ -675,8 +690,6 @@ unsigned sphb_vfio_tce_update(struct sphb_phb *phb, struct sphb_tce_table *t, ui
 	uint8_t *run_hva = NULL;
 	bool in_run = false;
 
-	if (!m->vfio || !m->vfio->containers)
-		return 0;
 	for (uint64_t i = i0; i < i0 + n; i++) {
 		uint64_t tce = sphb_tce_get(t, i);
 		unsigned perm = (unsigned)(tce & 3);
@@ -689,17 +702,95 @@ unsigned sphb_vfio_tce_update(struct sphb_phb *phb, struct sphb_tce_table *t, ui
 			run_len += ps;
 			continue;
 		}
-		if (in_run)
-			ops += flush(m, phb, run_perm, base + run_start * ps, run_hva, run_len);
+		if (in_run && (run_perm || !only))
+			ops += flush(m, phb, only, run_perm, base + run_start * ps, run_hva, run_len);
 		in_run = true;
 		run_perm = perm;
 		run_start = i;
 		run_len = ps;
 		run_hva = hva;
 	}
-	if (in_run)
-		ops += flush(m, phb, run_perm, base + run_start * ps, run_hva, run_len);
+	if (in_run && (run_perm || !only))
+		ops += flush(m, phb, only, run_perm, base + run_start * ps, run_hva, run_len);
 	return ops;
+}
+
+/* Entries [i0, i0 + n) of a window changed: map or unmap them in every
+ * container of the PHB. Returns the number of host operations issued. */
+unsigned sphb_vfio_tce_update(struct sphb_phb *phb, struct sphb_tce_table *t, uint64_t i0, uint64_t n)
+{
+	struct sphb_machine *m = phb->m;
+
+	if (!m->vfio || !m->vfio->containers)
+		return 0;
+	return runs(phb, t, i0, n, NULL);
+}
+
+/* TCE_CREATE of window t in container c, at the guest's bus address. */
+static int window_create(struct sphb_machine *m, struct sphb_vfio_container *c, struct sphb_tce_table *t)
+{
+	struct vfio_iommu_spapr_tce_create cr;
+	int rc;
+
+	memset(&cr, 0, sizeof(cr));
+	cr.argsz = sizeof(cr);
+	cr.page_shift = sphb_tce_shift(t);
+	cr.window_size = sphb_tce_nb(t) << sphb_tce_shift(t);
+	cr.levels = 1;
+	rc = sys->ioctl(c->fd, VFIO_IOMMU_SPAPR_TCE_CREATE, &cr);
+	if (rc >= 0 && cr.start_addr != sphb_tce_offset(t)) {
+		struct vfio_iommu_spapr_tce_remove rm;
+		memset(&rm, 0, sizeof(rm));
+		rm.argsz = sizeof(rm);
+		rm.start_addr = cr.start_addr;
+		(void)sys->ioctl(c->fd, VFIO_IOMMU_SPAPR_TCE_REMOVE, &rm);
+		sphb_log(m, SPHB_LOG_WARN, "vfio: the host placed a window at 0x%llx, the guest's is at 0x%llx",
+			 (unsigned long long)cr.start_addr, (unsigned long long)sphb_tce_offset(t));
+		rc = -EINVAL;
+	}
+	return rc < 0 ? rc : 0;
+}
+
+/*
+ * A container that joins a PHB whose guest already has DMA windows and
+ * mappings (a device hot-plugged after boot, or another group's container
+ * in pe-mode=per-group) gets them replayed: v2 cancels the kernel's pending
+ * default window and creates each of the PHB's windows; then every mapping
+ * in use is mapped in this container alone, coalesced as for hypercalls and
+ * walking only the populated part of each table. A v1 container has just
+ * the host's default window: the PHB's window 0 is replayed into it.
+ */
+static int container_replay(struct sphb_machine *m, struct sphb_phb *phb, struct sphb_vfio_container *c,
+			    int group)
+{
+	if (c->v2) {
+		struct vfio_iommu_spapr_tce_remove rm;
+		memset(&rm, 0, sizeof(rm));
+		rm.argsz = sizeof(rm);
+		rm.start_addr = c->dma32_start;
+		(void)sys->ioctl(c->fd, VFIO_IOMMU_SPAPR_TCE_REMOVE, &rm); /* the pending default */
+	}
+	for (unsigned w = 0; w < 2; w++) {
+		struct sphb_tce_table *t = atomic_load(&phb->win[w]);
+		uint64_t nb, i = 0;
+		int rc;
+
+		if (!t || (!c->v2 && w))
+			continue;
+		if (c->v2 && (rc = window_create(m, c, t)) < 0) {
+			sphb_log(m, SPHB_LOG_ERROR,
+				 "vfio-pci: group %d: cannot create the PHB's DMA window at 0x%llx in the host container: %s",
+				 group, (unsigned long long)sphb_tce_offset(t), strerror(-rc));
+			return rc;
+		}
+		nb = sphb_tce_nb(t);
+		while ((i = sphb_tce_next_used(t, i)) < nb) {
+			uint64_t end = sphb_tce_used_end(t, i);
+			(void)runs(phb, t, i, end - i, c);
+			i = end;
+		}
+	}
+	return 0;
 }
 
 /* A DMA window appeared or went away in the PHB: the same in every container. */
@@ -714,23 +805,7 @@ int sphb_vfio_window(struct sphb_phb *phb, struct sphb_tce_table *t, bool create
 		if (c->phb_index != phb->index || !c->iommu_set || !c->v2)
 			continue;
 		if (create) {
-			struct vfio_iommu_spapr_tce_create cr;
-			memset(&cr, 0, sizeof(cr));
-			cr.argsz = sizeof(cr);
-			cr.page_shift = sphb_tce_shift(t);
-			cr.window_size = sphb_tce_nb(t) << sphb_tce_shift(t);
-			cr.levels = 1;
-			rc = sys->ioctl(c->fd, VFIO_IOMMU_SPAPR_TCE_CREATE, &cr);
-			if (rc >= 0 && cr.start_addr != sphb_tce_offset(t)) {
-				struct vfio_iommu_spapr_tce_remove rm;
-				memset(&rm, 0, sizeof(rm));
-				rm.argsz = sizeof(rm);
-				rm.start_addr = cr.start_addr;
-				(void)sys->ioctl(c->fd, VFIO_IOMMU_SPAPR_TCE_REMOVE, &rm);
-				sphb_log(m, SPHB_LOG_WARN, "vfio: the host placed a window at 0x%llx, the guest's is at 0x%llx",
-					 (unsigned long long)cr.start_addr, (unsigned long long)sphb_tce_offset(t));
-				rc = -EINVAL;
-			}
+			rc = window_create(m, c, t);
 		} else {
 			struct vfio_iommu_spapr_tce_remove rm;
 			memset(&rm, 0, sizeof(rm));

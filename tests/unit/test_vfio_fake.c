@@ -56,12 +56,15 @@ static struct {
 	uint64_t win_start[2], win_size[2];
 	unsigned win_shift[2];
 	bool win[2];
+	bool def_pending;	/* v2: the kernel's default window, created on first use */
+	uint64_t mapped;	/* bytes mapped by MAP_DMA minus UNMAP_DMA */
 } fds[MAXFD];
 
 /* host properties */
 static bool no_dev_vfio, dev_vfio_eacces, eeh_enabled, spapr, v1_only, lock_limit, not_pci;
 /* observations */
 static unsigned n_map, n_unmap, n_create, n_remove, pe_bad, n_pe;
+static bool create_enospc;	/* TCE_CREATE fails (no free window slot) */
 static int pe_fd;			/* container of the last VFIO_EEH_PE_OP */
 static struct vfio_eeh_pe_op last_pe;
 static int calls, fail_at = -1, fail_errno = EIO, open_fds;
@@ -152,13 +155,9 @@ static int f_open(const char *path, int flags)
 			return -ENOENT;
 		if (dev_vfio_eacces)
 			return -EACCES;
+		/* the platform's default 32-bit window comes with the IOMMU
+		 * driver: default_window() (v2), VFIO_IOMMU_ENABLE (v1) */
 		fd = newfd(K_CONTAINER, -1);
-		if (fd >= 0) { /* the platform's default 32-bit window */
-			fds[fd].win[0] = true;
-			fds[fd].win_start[0] = 0;
-			fds[fd].win_shift[0] = 12;
-			fds[fd].win_size[0] = 0x40000000;
-		}
 		return fd;
 	}
 	if (sscanf(path, "/dev/vfio/%d", &g) == 1 && kgroup(g) && kgroup(g)->bound)
@@ -274,6 +273,20 @@ static const char *ioname(unsigned long r)
 	}
 }
 
+/* linux-eeh.md A.4: a v2 container's default window (the group's 32-bit
+ * window: 0, 1 GiB, 4 KiB pages here) is created by the first MAP_DMA or
+ * TCE_CREATE, unless a TCE_REMOVE of address 0 cancelled it first. */
+static void default_window(int c)
+{
+	if (!fds[c].def_pending)
+		return;
+	fds[c].def_pending = false;
+	fds[c].win[0] = true;
+	fds[c].win_start[0] = 0;
+	fds[c].win_size[0] = 0x40000000;
+	fds[c].win_shift[0] = 12;
+}
+
 static int container_ioctl(int fd, unsigned long req, void *arg)
 {
 	uintptr_t v = (uintptr_t)arg;
@@ -297,6 +310,7 @@ static int container_ioctl(int fd, unsigned long req, void *arg)
 		if (v == VFIO_SPAPR_TCE_IOMMU && fds[c].nattached > 1)
 			return -EBUSY;
 		fds[c].iommu = (int)v;
+		fds[c].def_pending = v == VFIO_SPAPR_TCE_v2_IOMMU;
 		return 0;
 	case VFIO_EEH_PE_OP: {
 		const struct vfio_eeh_pe_op *op = arg;
@@ -348,6 +362,11 @@ static int container_ioctl(int fd, unsigned long req, void *arg)
 		if (lock_limit)
 			return -ENOMEM;
 		fds[c].enabled = true;
+		/* v1: the group's 32-bit window, the only one */
+		fds[c].win[0] = true;
+		fds[c].win_start[0] = 0;
+		fds[c].win_size[0] = 0x40000000;
+		fds[c].win_shift[0] = 12;
 		return 0;
 	case VFIO_IOMMU_SPAPR_REGISTER_MEMORY:
 	case VFIO_IOMMU_SPAPR_UNREGISTER_MEMORY: {
@@ -367,13 +386,17 @@ static int container_ioctl(int fd, unsigned long req, void *arg)
 	}
 	case VFIO_IOMMU_SPAPR_TCE_CREATE: {
 		struct vfio_iommu_spapr_tce_create *cr = arg;
-		int w = !fds[c].win[0] ? 0 : !fds[c].win[1] ? 1 : -1;
+		int w;
 		if (fds[c].iommu != VFIO_SPAPR_TCE_v2_IOMMU)
 			return -ENOTTY;
 		if (cr->argsz < sizeof(*cr) || cr->flags)
 			return -EINVAL;
 		if (!fds[c].nattached)
 			return -ENXIO;
+		if (create_enospc)
+			return -ENOSPC;
+		default_window(c);
+		w = !fds[c].win[0] ? 0 : !fds[c].win[1] ? 1 : -1;
 		if (w < 0)
 			return -ENOSPC;
 		if (cr->page_shift != 12 && cr->page_shift != 16 && cr->page_shift != 24)
@@ -393,6 +416,10 @@ static int container_ioctl(int fd, unsigned long req, void *arg)
 			return -EINVAL;
 		if (!fds[c].nattached)
 			return -ENXIO;
+		if (fds[c].def_pending && rm->start_addr == 0) {
+			fds[c].def_pending = false; /* just cancels the pending default */
+			return 0;
+		}
 		for (int w = 0; w < 2; w++)
 			if (fds[c].win[w] && fds[c].win_start[w] == rm->start_addr) {
 				fds[c].win[w] = false;
@@ -409,6 +436,7 @@ static int container_ioctl(int fd, unsigned long req, void *arg)
 		uint64_t iova = map ? mp->iova : up->iova, size = map ? mp->size : up->size;
 		if (fds[c].iommu == VFIO_SPAPR_TCE_IOMMU && !fds[c].enabled)
 			return -EPERM; /* v1: not enabled yet */
+		default_window(c);
 		if (map ? (mp->argsz < sizeof(*mp) || !(mp->flags & 3) || (mp->flags & ~3u))
 			: (up->argsz < sizeof(*up) || up->flags))
 			return -EINVAL;
@@ -418,9 +446,9 @@ static int container_ioctl(int fd, unsigned long req, void *arg)
 			    !(iova & ((1ull << fds[c].win_shift[w]) - 1)) &&
 			    !(size & ((1ull << fds[c].win_shift[w]) - 1))) {
 				if (map)
-					n_map++;
+					n_map++, fds[c].mapped += size;
 				else
-					n_unmap++;
+					n_unmap++, fds[c].mapped -= size < fds[c].mapped ? size : fds[c].mapped;
 				return 0;
 			}
 		return -EINVAL;
@@ -688,6 +716,9 @@ static void end_machine(void)
 	"open /dev/vfio/vfio;GET_API_VERSION;GROUP_SET_CONTAINER;CHECK_EXTENSION(7);SET_IOMMU(7);" \
 	"CHECK_EXTENSION(5);SPAPR_TCE_GET_INFO;"
 #define ADD_DEV(name) "GROUP_GET_DEVICE_FD(" name ");DEVICE_GET_INFO;DEVICE_GET_REGION_INFO;"
+/* a new v2 container gets the PHB's windows: the pending default window is
+ * cancelled and the guest's default window (nothing mapped yet) created */
+#define REPLAY_V2 "SPAPR_TCE_REMOVE;SPAPR_TCE_CREATE;"
 
 /* pe-mode=shared: the exact add, config through the device fd, RTAS in ->
  * VFIO_EEH_PE_OP out on the PHB's one container. */
@@ -699,7 +730,7 @@ static void shared_mode(void)
 	reset_kernel();
 	m = machine(false);
 	CHECK_EQ(sphb_machine_add(m, "vfio-pci,host=0001:01:00.0,bus=pci.0,addr=2,id=nic"), 0);
-	CHECK_TRACE(ADD_V2 ADD_DEV("0001:01:00.0"));
+	CHECK_TRACE(ADD_V2 REPLAY_V2 ADD_DEV("0001:01:00.0"));
 	CHECK_EQ(open_fds, 3);	/* container, group, device */
 	c5 = kgroup(5)->container;
 	CHECK(c5 >= 0 && fds[c5].iommu == VFIO_SPAPR_TCE_v2_IOMMU);
@@ -810,7 +841,7 @@ static void per_group_mode(void)
 	m = machine(true);
 	ranges_registered = 0;
 	CHECK_EQ(sphb_machine_add(m, "vfio-pci,host=0001:01:00.0,bus=g.0,addr=2,id=a0"), 0);
-	CHECK_TRACE(ADD_V2 "SPAPR_REGISTER_MEMORY;SPAPR_REGISTER_MEMORY;" ADD_DEV("0001:01:00.0"));
+	CHECK_TRACE(ADD_V2 "SPAPR_REGISTER_MEMORY;SPAPR_REGISTER_MEMORY;" REPLAY_V2 ADD_DEV("0001:01:00.0"));
 	CHECK_EQ(sphb_machine_add(m, "vfio-pci,host=0001:01:00.1,bus=g.0,addr=2.1,id=a1"), 0);
 	CHECK_EQ(sphb_machine_add(m, "vfio-pci,host=0001:02:00.0,bus=g.0,addr=3,id=b"), 0);
 	CHECK_EQ(open_fds, 2 + 2 + 3);		/* a container and a group fd per group, 3 devices */
@@ -882,7 +913,7 @@ static void old_host_ops(void)
 	if (!h.ram || sphb_machine_new_default(&big.ops, &h, &m))
 		exit(1);
 	CHECK_EQ(sphb_machine_add(m, "vfio-pci,host=0001:01:00.0,bus=pci.0,addr=2"), 0);
-	CHECK_TRACE(ADD_V2 ADD_DEV("0001:01:00.0"));
+	CHECK_TRACE(ADD_V2 REPLAY_V2 ADD_DEV("0001:01:00.0"));
 	CHECK_EQ(state(1, LO), 0);
 	end_machine();
 }
@@ -1257,6 +1288,77 @@ static void dma_mapping(void)
 	end_machine();
 }
 
+/* A container created after the guest set up DMA (a function plugged
+ * later; in per-group mode every group's own container) gets the PHB's
+ * windows and every mapping in use, coalesced, in that container alone. */
+static void late_container(void)
+{
+	uint64_t args[4], rets[1];
+	int64_t hret;
+	uint32_t r[4];
+	int c5, c6;
+
+	reset_kernel();
+	m = machine(true);
+	/* before any pass-through function: 512 contiguous pages, and one more
+	 * page further on, in g's default window (no container yet) */
+	for (unsigned i = 0; i < 512; i++) {
+		t_st32(&h, 0x200000 + 8 * i, 0);
+		t_st32(&h, 0x200000 + 8 * i + 4, 0x400000u + 0x1000u * i + 3);
+	}
+	args[0] = 0x80000100u; args[1] = 0x10000; args[2] = 0x200000; args[3] = 512;
+	CHECK_EQ(sphb_hcall(m, 0x13c, args, 4, rets, 0, &hret), 0);
+	CHECK_EQ(hret, 0);
+	args[1] = 0x3000000; args[2] = 0x900000 | 1;
+	CHECK_EQ(sphb_hcall(m, 0x20, args, 3, rets, 0, &hret), 0);
+	CHECK_EQ(hret, 0);
+	n_map = 0;
+	trace[0] = '\0';
+	CHECK_EQ(sphb_machine_add(m, "vfio-pci,host=0001:01:00.0,bus=g.0,addr=2"), 0);
+	/* default window created where the guest has it, two runs mapped */
+	CHECK(strstr(trace, "SPAPR_TCE_REMOVE;SPAPR_TCE_CREATE;MAP_DMA;MAP_DMA;GROUP_GET_DEVICE_FD") != NULL);
+	CHECK_EQ(n_map, 2);
+	c5 = kgroup(5)->container;
+	CHECK(c5 >= 0 && fds[c5].win[0] && !fds[c5].win[1] && fds[c5].win_start[0] == 0);
+	CHECK_EQ(fds[c5].mapped, 513 * 0x1000ull);
+	/* a dynamic window with one 64 KiB page mapped, in c5 as usual */
+	CHECK_EQ(rtas("ibm,get-config-addr-info2", 4, 2, 0x1000, LO + 1, 0, r), 0);
+	{
+		uint32_t a[5] = { 0x1000, HI, LO + 1, 16, 30 }, rr[4];
+		t_rtas_n(m, &h, (uint32_t)t_token("ibm,create-pe-dma-window"), 5, 4, a, rr);
+		CHECK_EQ(rr[0], 0);
+		args[0] = rr[1]; args[1] = (1ull << 59) + 0x20000; args[2] = 0x800000 | 3;
+		CHECK_EQ(sphb_hcall(m, 0x20, args, 3, rets, 0, &hret), 0);
+		CHECK_EQ(hret, 0);
+	}
+	CHECK_EQ(fds[c5].mapped, 513 * 0x1000ull + 0x10000);
+	/* another group joins g: its own container gets both windows and all
+	 * three runs, and c5 is not touched */
+	n_map = 0;
+	trace[0] = '\0';
+	CHECK_EQ(sphb_machine_add(m, "vfio-pci,host=0001:02:00.0,bus=g.0,addr=3,id=b"), 0);
+	c6 = kgroup(6)->container;
+	CHECK(c6 >= 0 && c6 != c5);
+	CHECK(strstr(trace, "SPAPR_TCE_REMOVE;SPAPR_TCE_CREATE;MAP_DMA;MAP_DMA;SPAPR_TCE_CREATE;MAP_DMA;") != NULL);
+	CHECK_EQ(n_map, 3);
+	CHECK(fds[c6].win[0] && fds[c6].win[1] && fds[c6].win_start[1] == 1ull << 59 &&
+	      fds[c6].win_shift[1] == 16);
+	CHECK_EQ(fds[c6].mapped, fds[c5].mapped);
+	/* the host cannot create a window: the add fails, says why, holds nothing */
+	CHECK_EQ(sphb_machine_del(m, "b"), 0);
+	CHECK_EQ(kgroup(6)->container, -1);
+	{
+		int before = open_fds;
+		create_enospc = true;
+		CHECK_EQ(sphb_machine_add(m, "vfio-pci,host=0001:02:00.0,bus=g.0,addr=3,id=b"), -ENOSPC);
+		create_enospc = false;
+		CHECK_LOG("cannot create the PHB's DMA window at 0x0");
+		CHECK_EQ(open_fds, before);
+		CHECK_EQ(kgroup(6)->container, -1);
+	}
+	end_machine();
+}
+
 /* Hosts that cannot do this: one distinct, actionable message each, a
  * negative errno, nothing held. */
 static void failures(void)
@@ -1476,6 +1578,7 @@ int main(void)
 	robustness();
 	tce_mirror();
 	dma_mapping();
+	late_container();
 	failures();
 	fault_injection();
 	sphb_vfio_set_sys(NULL);
