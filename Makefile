@@ -9,6 +9,7 @@ PREFIX ?= /usr/local
 LIBDIR ?= $(PREFIX)/lib
 INCLUDEDIR ?= $(PREFIX)/include
 BINDIR ?= $(PREFIX)/bin
+MANDIR ?= $(PREFIX)/share/man
 CC ?= cc
 # The Linux VFIO backend: on by default on Linux; SPHB_VFIO=0 leaves it out.
 SPHB_VFIO ?= $(if $(filter Linux,$(shell uname -s)),1,0)
@@ -111,7 +112,8 @@ tests: all $(UNIT_BINS) $(REPLAY_BINS) $(TSAN_BINS)
 
 # Debian packages each goal needs; installed when run as root, else printed.
 DEMO_PKGS := gcc make libc6-dev libfdt-dev
-CHECK_PKGS := $(DEMO_PKGS) g++ pkg-config qemu-system-ppc device-tree-compiler python3 valgrind
+CHECK_PKGS := $(DEMO_PKGS) g++ pkg-config qemu-system-ppc device-tree-compiler python3 valgrind \
+	man-db xz-utils
 deps-demo:
 	@scripts/deps.sh $(DEMO_PKGS)
 deps-check:
@@ -157,13 +159,14 @@ fuzz: $(FUZZ_BINS)
 
 install: lib cli
 	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR)/sphb $(DESTDIR)$(BINDIR) \
-		$(DESTDIR)$(LIBDIR)/pkgconfig
+		$(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(MANDIR)/man1
 	install -m 644 $(O)/libsphb.a $(DESTDIR)$(LIBDIR)/
 	install -m 755 $(O)/$(SONAME) $(DESTDIR)$(LIBDIR)/$(SONAME).$(VERSION)
 	ln -sf $(SONAME).$(VERSION) $(DESTDIR)$(LIBDIR)/$(SONAME)
 	ln -sf $(SONAME) $(DESTDIR)$(LIBDIR)/libsphb.so
 	install -m 644 include/sphb/sphb.h $(DESTDIR)$(INCLUDEDIR)/sphb/
 	install -m 755 $(O)/sphb $(DESTDIR)$(BINDIR)/
+	install -m 644 docs/sphb.1 $(DESTDIR)$(MANDIR)/man1/
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
 		-e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' -e 's|@VERSION@|$(VERSION)|' \
 		sphb.pc.in > $(DESTDIR)$(LIBDIR)/pkgconfig/sphb.pc
