@@ -54,7 +54,7 @@ static void shared_changed(struct sphb_phb *phb, int before)
 {
 	if (sphb_eeh_shared_group(phb) != before)
 		phb->shared_pe.permanent = false;
-	sphb_eeh_dma_sync(phb->m);
+	sphb_eeh_sync(phb->m);
 }
 
 int sphb_eeh_dev_attach(struct sphb_dev *d)
@@ -92,7 +92,7 @@ int sphb_eeh_dev_attach(struct sphb_dev *d)
 			if (g)
 				g->ndevs++;
 			pes_update(phb);
-			sphb_eeh_dma_sync(m);
+			sphb_eeh_sync(m);
 			return 0;
 		}
 	}
@@ -163,25 +163,24 @@ static bool pe_permanent(const struct sphb_dev *d)
 	return pe && pe->permanent;
 }
 
-bool sphb_dev_mmio_stopped(const struct sphb_dev *d)
+/* What the function's PE stops, from the simulated host's group state and
+ * the PE's permanent-failure mark. */
+static uint8_t dev_stopped(const struct sphb_dev *d)
 {
 	const struct sphb_sim_group *g = dev_group(d);
+	bool all;
 
-	return g && (g->mmio_stopped || g->reset_active || pe_permanent(d));
+	if (!g)
+		return 0;
+	all = g->reset_active || pe_permanent(d);
+	return (uint8_t)((all || g->mmio_stopped ? SPHB_STOPPED_MMIO : 0) |
+			 (all || g->dma_stopped ? SPHB_STOPPED_DMA : 0));
 }
 
-bool sphb_dev_dma_stopped(const struct sphb_dev *d)
-{
-	const struct sphb_sim_group *g = dev_group(d);
-
-	return g && (g->dma_stopped || g->reset_active || pe_permanent(d));
-}
-
-void sphb_eeh_dma_sync(struct sphb_machine *m)
+void sphb_eeh_sync(struct sphb_machine *m)
 {
 	for (struct sphb_dev *d = m->devices; d; d = d->next_in_machine)
-		atomic_store_explicit(&d->dma_state, d->iommu_group >= 0 && sphb_dev_dma_stopped(d),
-				      memory_order_relaxed);
+		atomic_store_explicit(&d->stopped, dev_stopped(d), memory_order_relaxed);
 	for (unsigned i = 0; i < SPHB_MAX_PHBS; i++)
 		if (m->phbs[i])
 			sphb_dma_invalidate(m->phbs[i]); /* handles' cached translations */
@@ -242,12 +241,12 @@ void sphb_eeh_phb_reset(struct sphb_phb *phb)
 		phb->shared_pe.permanent = false;
 		if (phb->shared_pe.group >= 0)
 			(void)sphb_eeh_op(phb, &phb->shared_pe, SPHB_PE_ENABLE, NULL);
-		sphb_eeh_dma_sync(phb->m);
+		sphb_eeh_sync(phb->m);
 		return;
 	}
 	for (unsigned i = 0; i < phb->npes; i++) {
 		phb->pes[i].permanent = false;
 		(void)sphb_eeh_op(phb, &phb->pes[i], SPHB_PE_ENABLE, NULL);
 	}
-	sphb_eeh_dma_sync(phb->m);
+	sphb_eeh_sync(phb->m);
 }

@@ -250,7 +250,7 @@ int32_t sphb_eeh_error_detail(struct sphb_machine *m, struct sphb_phb *phb,
 	free(log);
 	if (fn == 2 && !pe->permanent) {
 		pe->permanent = true; /* PAPR R1-7.3.11.5-12 */
-		sphb_eeh_dma_sync(m);
+		sphb_eeh_sync(m);
 		sphb_log(m, SPHB_LOG_INFO,
 			 "eeh: PHB '%s' PE 0x%08x (group %d) is permanently unavailable (slot-error-detail function 2)",
 			 phb->id, pe->addr, pe->group);

@@ -75,14 +75,20 @@ enum sphb_dev_kind { DEV_SIM, DEV_VFIO };
 struct sphb_phb;
 
 struct sphb_dev {
-	struct sphb_phb *phb;
-	enum sphb_dev_kind kind;
-	char id[SPHB_ID_MAX];
+	/* the first 16 bytes (one cache line whatever malloc's 16-byte
+	 * alignment) hold what a config read touches */
+	uint8_t *cfg;		/* config space image, cfg_size bytes */
+	uint32_t cfg_size;	/* 256 or 4096 */
+	/* SPHB_STOPPED_MMIO / _DMA while the function's PE stops its loads and
+	 * stores / its DMA: kept by sphb_eeh_sync() after every change, so
+	 * config access and translation read one byte */
+	_Atomic uint8_t stopped;
+	uint8_t kind;		/* enum sphb_dev_kind */
 	uint8_t bus, devfn;
+	struct sphb_phb *phb;
 	int iommu_group;	/* -1: emulated (never EEH-capable) */
 	bool pcie, multifunction;
-	uint32_t cfg_size;	/* 256 or 4096 */
-	uint8_t *cfg, *wmask, *w1cmask, *cfg_init; /* each cfg_size bytes */
+	uint8_t *wmask, *w1cmask, *cfg_init; /* each cfg_size bytes */
 	struct sphb_bar bar[SPHB_NBARS];
 	uint8_t msi_cap, msix_cap, pcie_cap;
 	uint16_t aer_cap;
@@ -96,9 +102,7 @@ struct sphb_dev {
 	struct sphb_vfio_group *vfio_group;
 	bool intx_counted;		/* ... and is counted on the PHB's LSI */
 	struct sphb_dev *next_in_machine;
-	/* 1 while the function's PE is DMA-stopped (sphb_dev_dma_stopped),
-	 * kept by sphb_eeh_dma_sync() so translation reads one byte */
-	_Atomic uint8_t dma_state;
+	char id[SPHB_ID_MAX];
 };
 
 /* A guest-visible PE (DESIGN.md §6). In pe-mode=shared the PHB has one,
@@ -238,11 +242,19 @@ int sphb_eeh_shared_group(const struct sphb_phb *phb);
 struct sphb_pe *sphb_eeh_pe_lookup(struct sphb_phb *phb, uint32_t cfg);
 struct sphb_pe *sphb_eeh_pe_of_dev(const struct sphb_dev *d);
 unsigned sphb_eeh_pe_nfuncs(const struct sphb_phb *phb, int group);
-bool sphb_dev_mmio_stopped(const struct sphb_dev *d);
-bool sphb_dev_dma_stopped(const struct sphb_dev *d);
-/* Refresh every function's dma_state after a PE's state may have changed
+#define SPHB_STOPPED_MMIO 1u
+#define SPHB_STOPPED_DMA 2u
+/* Refresh every function's `stopped` after a PE's state may have changed
  * (host ops, freezes, permanent failure, hot plug). */
-void sphb_eeh_dma_sync(struct sphb_machine *m);
+void sphb_eeh_sync(struct sphb_machine *m);
+static inline bool sphb_dev_mmio_stopped(const struct sphb_dev *d)
+{
+	return atomic_load_explicit(&d->stopped, memory_order_relaxed) & SPHB_STOPPED_MMIO;
+}
+static inline bool sphb_dev_dma_stopped(const struct sphb_dev *d)
+{
+	return atomic_load_explicit(&d->stopped, memory_order_relaxed) & SPHB_STOPPED_DMA;
+}
 /* A load the device cannot decode on an EEH-capable device: freeze its PE. */
 void sphb_eeh_dev_error(struct sphb_dev *d);
 /* Guest-visible PE state (0, 1, 2, 4, 5) and info; <0 errno from the host. */

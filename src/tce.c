@@ -427,7 +427,7 @@ SPHB_API int sphb_dma_translate(struct sphb_machine *m, uint64_t buid, uint32_t 
 	if (!phb)
 		return -ENODEV;
 	d = sphb_phb_dev(phb, (requester >> 16) & 0xff, (requester >> 8) & 0xff);
-	if (d && atomic_load_explicit(&d->dma_state, memory_order_relaxed))
+	if (d && sphb_dev_dma_stopped(d))
 		return -EIO; /* PAPR: a DMA-stopped PE starts no DMA */
 	return xlate(m, phb->win, bus_addr, gpa, perm);
 }
@@ -458,7 +458,7 @@ struct sphb_dma {
 	const _Atomic uint64_t *gen;		/* &phb->dma_gen */
 	struct tlb_entry tlb[TLB_N];
 	struct sphb_tce_table *_Atomic *win;	/* the PHB's windows (PHBs live as long as the machine) */
-	const _Atomic uint8_t *state;		/* the requester's dma_state, or never_stopped */
+	const _Atomic uint8_t *state;		/* the requester's `stopped`, or never_stopped */
 	struct sphb_machine *m;
 	struct sphb_phb *phb;
 	uint32_t requester;
@@ -472,7 +472,7 @@ static void bind(struct sphb_dma *h)
 	const struct sphb_dev *d = sphb_phb_dev(h->phb, (h->requester >> 16) & 0xff,
 						(h->requester >> 8) & 0xff);
 
-	h->state = d ? &d->dma_state : &never_stopped;
+	h->state = d ? &d->stopped : &never_stopped;
 }
 
 void sphb_dma_rebind(struct sphb_machine *m)
@@ -517,7 +517,7 @@ static __attribute__((noinline)) int xlate_miss(struct sphb_dma *h, uint64_t gen
 	struct tlb_entry *e = &h->tlb[(bus_addr >> GRANULE) & (TLB_N - 1)];
 	int rc;
 
-	if (atomic_load_explicit(h->state, memory_order_relaxed))
+	if (atomic_load_explicit(h->state, memory_order_relaxed) & SPHB_STOPPED_DMA)
 		return -EIO; /* PAPR: a DMA-stopped PE starts no DMA */
 	rc = xlate(h->m, h->win, bus_addr, gpa, perm);
 	if (rc == 0) {

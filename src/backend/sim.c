@@ -52,7 +52,7 @@ void sphb_sim_group_put(struct sphb_machine *m, int group)
 		 * frozen PE — a group's functions plugged again never find the
 		 * freeze the guest left behind. */
 		change_owner(m, g);
-		sphb_eeh_dma_sync(m);
+		sphb_eeh_sync(m);
 	}
 }
 
@@ -62,7 +62,7 @@ void sphb_sim_freeze(struct sphb_machine *m, struct sphb_sim_group *g)
 	g->freezes++;
 	g->err_time_ms = m->now_ms;
 	g->err_injected = false; /* INJECT_ERR sets it again right after */
-	sphb_eeh_dma_sync(m);
+	sphb_eeh_sync(m);
 }
 
 /* eeh_pe_get_state(): the host's view mapped to 0/1/2/4/5. */
@@ -197,6 +197,6 @@ int sphb_host_pe_op(struct sphb_machine *m, const int *groups, unsigned n,
 	int rc = pe_op(m, groups, n, op, err);
 
 	if (op != SPHB_PE_GET_STATE)
-		sphb_eeh_dma_sync(m); /* translation reads the outcome as one byte */
+		sphb_eeh_sync(m); /* translation reads the outcome as one byte */
 	return rc;
 }
