@@ -113,7 +113,7 @@ tests: all $(UNIT_BINS) $(REPLAY_BINS) $(TSAN_BINS)
 # Debian packages each goal needs; installed when run as root, else printed.
 DEMO_PKGS := gcc make libc6-dev libfdt-dev
 CHECK_PKGS := $(DEMO_PKGS) g++ pkg-config qemu-system-ppc device-tree-compiler python3 valgrind \
-	man-db xz-utils
+	man-db xz-utils ipxe-qemu
 deps-demo:
 	@scripts/deps.sh $(DEMO_PKGS)
 deps-check:

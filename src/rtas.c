@@ -18,25 +18,25 @@ struct rtas_call {
 /* Tokens are QEMU's (qemu-spapr-phb.md §2.1): 0x2000 + slot. */
 static const struct rtas_call calls[RTAS_TOKEN_SLOTS] = {
 	[0x14] = { "read-pci-config", 2, 2, sphb_rtas_read_pci_config, true },
-	[0x15] = { "write-pci-config", 3, 1, sphb_rtas_write_pci_config },
+	[0x15] = { "write-pci-config", 3, 1, sphb_rtas_write_pci_config, false },
 	[0x16] = { "ibm,read-pci-config", 4, 2, sphb_rtas_ibm_read_pci_config, true },
-	[0x17] = { "ibm,write-pci-config", 5, 1, sphb_rtas_ibm_write_pci_config },
+	[0x17] = { "ibm,write-pci-config", 5, 1, sphb_rtas_ibm_write_pci_config, false },
 	[0x18] = { "ibm,query-interrupt-source-number", 4, 3, sphb_rtas_query_irq, true },
-	[0x19] = { "ibm,change-msi", 6, 4, sphb_rtas_change_msi },
-	[0x20] = { "ibm,set-eeh-option", 4, 1, sphb_rtas_set_eeh_option },
+	[0x19] = { "ibm,change-msi", 6, 4, sphb_rtas_change_msi, false },
+	[0x20] = { "ibm,set-eeh-option", 4, 1, sphb_rtas_set_eeh_option, false },
 	[0x21] = { "ibm,get-config-addr-info2", 4, 2, sphb_rtas_get_config_addr_info2, true },
 	[0x22] = { "ibm,read-slot-reset-state2", 3, 4, sphb_rtas_read_slot_reset_state2, true },
-	[0x23] = { "ibm,set-slot-reset", 4, 1, sphb_rtas_set_slot_reset },
-	[0x24] = { "ibm,configure-pe", 3, 1, sphb_rtas_configure_pe },
-	[0x25] = { "ibm,slot-error-detail", 8, 1, sphb_rtas_slot_error_detail },
+	[0x23] = { "ibm,set-slot-reset", 4, 1, sphb_rtas_set_slot_reset, false },
+	[0x24] = { "ibm,configure-pe", 3, 1, sphb_rtas_configure_pe, false },
+	[0x25] = { "ibm,slot-error-detail", 8, 1, sphb_rtas_slot_error_detail, false },
 	[0x26] = { "ibm,query-pe-dma-window", 3, 5, sphb_rtas_query_pe_dma_window, true },
-	[0x27] = { "ibm,create-pe-dma-window", 5, 4, sphb_rtas_create_pe_dma_window },
-	[0x28] = { "ibm,remove-pe-dma-window", 1, 1, sphb_rtas_remove_pe_dma_window },
-	[0x29] = { "ibm,reset-pe-dma-window", 3, 1, sphb_rtas_reset_pe_dma_window },
+	[0x27] = { "ibm,create-pe-dma-window", 5, 4, sphb_rtas_create_pe_dma_window, false },
+	[0x28] = { "ibm,remove-pe-dma-window", 1, 1, sphb_rtas_remove_pe_dma_window, false },
+	[0x29] = { "ibm,reset-pe-dma-window", 3, 1, sphb_rtas_reset_pe_dma_window, false },
 	/* beyond QEMU (none there; 0x202D-0x202F are unstable): ERRINJCT */
-	[0x30] = { "ibm,open-errinjct", 0, 2, sphb_rtas_open_errinjct },
-	[0x31] = { "ibm,errinjct", 3, 1, sphb_rtas_errinjct },
-	[0x32] = { "ibm,close-errinjct", 1, 1, sphb_rtas_close_errinjct },
+	[0x30] = { "ibm,open-errinjct", 0, 2, sphb_rtas_open_errinjct, false },
+	[0x31] = { "ibm,errinjct", 3, 1, sphb_rtas_errinjct, false },
+	[0x32] = { "ibm,close-errinjct", 1, 1, sphb_rtas_close_errinjct, false },
 };
 
 static const struct rtas_call *lookup(uint32_t token)

@@ -41,7 +41,7 @@ static void backend_failed(struct sphb_machine *m, struct sphb_phb *phb,
 static int32_t do_op(struct sphb_machine *m, struct sphb_phb *phb, struct sphb_pe *pe,
 		     enum sphb_pe_op op, const char *what, int32_t fail_status)
 {
-	int rc = sphb_eeh_op(phb, pe, op, NULL);
+	int rc = sphb_eeh_op(phb, pe, (int)op, NULL);
 
 	if (rc < 0) {
 		backend_failed(m, phb, pe, what, rc);

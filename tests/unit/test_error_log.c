@@ -280,7 +280,7 @@ static uint32_t check_log(struct t_host *h, uint32_t retlen, const struct expect
 				CHECK_EQ(s + slen, RB + retlen);
 			break;
 		default:
-			CHECK(!"unknown UD subtype");
+			CHECK(0 && "unknown UD subtype");
 		}
 		nsec++;
 		s += slen;
