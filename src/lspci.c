@@ -108,7 +108,8 @@ static int description(struct reader *r, const char *s, struct sphb_lspci *out)
 	return 0;
 }
 
-static int parse_line(struct reader *r, char *s, bool *seen_text, struct sphb_lspci *out)
+static int parse_line(struct reader *r, char *s, bool *seen_text, bool *short_line,
+		      struct sphb_lspci *out)
 {
 	const char *p;
 	uint32_t off;
@@ -136,6 +137,9 @@ static int parse_line(struct reader *r, char *s, bool *seen_text, struct sphb_ls
 		*seen_text = true; /* lspci's header line */
 		return 0;
 	}
+	/* only the last data line may have fewer than 16 bytes */
+	if (*short_line)
+		return fail(r, "a data line follows a line with fewer than 16 bytes");
 	if (off >= PCIE_CFG_SIZE)
 		return fail(r, "offset %.*s is beyond 4096-byte configuration space",
 			    (int)(p - s - 1), s);
@@ -164,6 +168,7 @@ static int parse_line(struct reader *r, char *s, bool *seen_text, struct sphb_ls
 	}
 	if (!nbytes)
 		return fail(r, "no bytes after the offset");
+	*short_line = nbytes < 16;
 	return 0;
 }
 
@@ -196,17 +201,8 @@ int sphb_lspci_load(const struct sphb_machine *m, const char *type, const char *
 			break;
 		if (memchr(buf, '\0', n))
 			rc = fail(&r, "not a text file (NUL byte)");
-		else {
-			uint32_t before = out->len;
-
-			rc = parse_line(&r, buf, &seen_text, out);
-			/* only the last data line may have fewer than 16 bytes */
-			if (!rc && out->len != before) {
-				if (short_line)
-					rc = fail(&r, "a data line follows a line with fewer than 16 bytes");
-				short_line = out->len - before < 16;
-			}
-		}
+		else
+			rc = parse_line(&r, buf, &seen_text, &short_line, out);
 	}
 	if (!rc && ferror(f))
 		rc = fail(&r, "read error");
