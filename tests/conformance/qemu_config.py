@@ -55,14 +55,14 @@ Intended differences (not reported):
 Usage: qemu_config.py [--sphb PATH] [--qemu PATH] [-v]
 Exit status: 0 all matched, 1 mismatch or error, 77 skipped.
 """
-import argparse
 import os
 import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from qtest_rtas import (SLOT, BUID_HI, BUID_LO, Unavailable, Failure, Call, cfgaddr,  # noqa: E402
-                        rd, wr, Qemu, sphb_run, fmt, dump_bytes, cap_chain, ext_chain)
+                        rd, wr, Qemu, sphb_run, fmt, dump_bytes, cap_chain, ext_chain,
+                        std_options)
 
 # QEMU device model, its sim-pci twin, whether it is PCI Express.
 SIM = "sim-pci,bus=pci.0,addr=%d,id=x," % SLOT
@@ -385,16 +385,7 @@ def compare(dev, checks, qres, sres, verbose):
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    top = os.environ.get("SPHB_TOP") or os.path.join(os.path.dirname(os.path.abspath(__file__)),
-                                                      "..", "..")
-    ap.add_argument("--sphb", default=os.environ.get("SPHB") or os.path.join(top, "build", "sphb"))
-    ap.add_argument("--qemu", default=os.environ.get("QEMU_PPC64", "qemu-system-ppc64"))
-    ap.add_argument("-v", "--verbose", action="store_true")
-    opt = ap.parse_args()
-    if not os.access(opt.sphb, os.X_OK):
-        print("qemu-config: %s: sphb binary not found or not executable" % opt.sphb)
-        return 1
+    opt, _ = std_options(__doc__, "qemu-config")
 
     t0 = time.monotonic()
     total_bad = total_checks = total_values = ran = 0

@@ -7,9 +7,12 @@ through `sphb run`, and helpers over a dumped configuration image.
 
 Used by qemu_config.py, clone_vs_qemu.py and tools/qemu-lspci.py.
 """
+import argparse
 import os
 import selectors
+import shutil
 import subprocess
+import sys
 import tempfile
 import time
 
@@ -246,3 +249,23 @@ def ext_chain(img):
         ptr = (hdr >> 20) & 0xffc
     return caps
 
+
+
+def std_options(doc, name):
+    """The options of every conformance script (--sphb, --qemu, -v): returns
+    (options, repository root). Exits 1 without an sphb binary, 77 (skip)
+    without QEMU."""
+    ap = argparse.ArgumentParser(description=doc.splitlines()[0])
+    top = os.path.abspath(os.environ.get("SPHB_TOP") or
+                          os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
+    ap.add_argument("--sphb", default=os.environ.get("SPHB") or os.path.join(top, "build", "sphb"))
+    ap.add_argument("--qemu", default=os.environ.get("QEMU_PPC64", "qemu-system-ppc64"))
+    ap.add_argument("-v", "--verbose", action="store_true")
+    opt = ap.parse_args()
+    if not os.access(opt.sphb, os.X_OK):
+        print("%s: %s: sphb binary not found or not executable" % (name, opt.sphb))
+        sys.exit(1)
+    if not shutil.which(opt.qemu):
+        print("%s: skipped: %s not found" % (name, opt.qemu))
+        sys.exit(77)
+    return opt, top
