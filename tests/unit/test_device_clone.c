@@ -568,6 +568,94 @@ static void bad_dumps(void)
 	t_free(m, &h);
 }
 
+/* Random dumps (random pointers, capability IDs, BAR types, MSI-X BIRs and
+ * offsets): either a clean -EINVAL or a device that survives random config
+ * writes, MSIs, reset and removal (run under ASan/valgrind by make check). */
+static uint32_t rng = 12345;
+
+static uint32_t rnd(void)
+{
+	rng ^= rng << 13;
+	rng ^= rng >> 17;
+	rng ^= rng << 5;
+	return rng;
+}
+
+static void random_dumps(void)
+{
+	static const uint8_t ids[] = { 0x01, 0x05, 0x09, 0x10, 0x11, 0x03, 0x00, 0xff };
+	char path[300], spec[400], *text = malloc(4096 * 3 + 4096);
+	uint8_t img[4096];
+	unsigned added = 0, refused = 0;
+
+	if (!text)
+		exit(1);
+	m = machine(NULL);
+	for (unsigned iter = 0; iter < 300; iter++) {
+		unsigned len = (rnd() & 1) ? 4096 : (rnd() & 1) ? 256 : 64 + 16 * (rnd() % 12);
+		size_t n = 0;
+		int rc;
+
+		for (unsigned i = 0; i < len; i++)
+			img[i] = (rnd() % 4) ? 0 : (uint8_t)rnd();
+		img[0] = 0x34; img[1] = 0x12; img[0x0e] = (rnd() % 8) ? 0 : 1;
+		img[0x06] |= 0x10;
+		img[0x3d] = (uint8_t)(rnd() % 6);
+		for (unsigned i = 0; i < 6; i++) {	/* plausible BARs, often with a size */
+			uint32_t v = (rnd() % 3) ? 0 : (rnd() & 0xfff00000u) | (rnd() & 0xd);
+			memcpy(&img[0x10 + 4 * i], &v, 4);
+		}
+		for (unsigned at = 0x40; at < 256 && at < len; at += 0x10 + 4 * (rnd() % 4)) {
+			img[at] = ids[rnd() % sizeof(ids)];	/* a chain of random capabilities */
+			img[at + 1] = (uint8_t)((rnd() % 5) ? at + 0x10 + 4 * (rnd() % 4) : rnd());
+		}
+		img[0x34] = (uint8_t)((rnd() % 4) ? 0x40 : rnd());
+		if (len > 256 && (rnd() & 1)) {
+			uint32_t hdr = 1u | 1u << 16 | ((rnd() % 3) ? 0u : (rnd() & 0xffcu) << 20);
+			memcpy(&img[0x100], &hdr, 4);
+		}
+		for (unsigned off = 0; off < len; off += 16) {
+			n += (size_t)sprintf(text + n, "%02x:", off);
+			for (unsigned i = 0; i < 16; i++)
+				n += (size_t)sprintf(text + n, " %02x", img[off + i]);
+			text[n++] = '\n';
+		}
+		text[n] = '\0';
+		if (rnd() % 4 == 0)	/* a random character somewhere */
+			text[rnd() % n] = (char)(rnd() % 96 + 32);
+		write_file("rand.lspci", text, path, sizeof(path));
+		snprintf(spec, sizeof(spec), "sim-pci,addr=2,id=r,config=%s%s", path,
+			 (rnd() % 3) ? "" : ",bar0=mem64:16K,bar2=io:32");
+		rc = sphb_machine_add(m, spec);
+		if (rc) {
+			CHECK_EQ(rc, -EINVAL);
+			refused++;
+			continue;
+		}
+		added++;
+		for (unsigned k = 0; k < 200; k++) {
+			unsigned size = 1u << (rnd() % 3);
+			unsigned reg = (rnd() % 4096) & ~(size - 1);
+			t_cfg_write(m, &h, T_BUID0, CFG(reg), size, rnd());
+			t_cfg_read(m, &h, T_BUID0, CFG(reg), size, NULL);
+		}
+		{
+			uint32_t a[6] = { CFG(0), HI, LO, 1 + rnd() % 6, rnd() % 40, 1 }, r[4];
+			t_rtas_n(m, &h, 0x2019, 6, 4, a, r);
+		}
+		for (unsigned v = 0; v < 40; v++)
+			sphb_dev_msi(m, "r", v);
+		sphb_dev_intx(m, "r", 1);
+		CHECK_EQ(sphb_machine_reset(m), 0);
+		CHECK_EQ(sphb_machine_del(m, "r"), 0);
+	}
+	/* both outcomes happen, or the generator tests nothing */
+	CHECK(added > 20);
+	CHECK(refused > 20);
+	t_free(m, &h);
+	free(text);
+}
+
 int main(void)
 {
 	snprintf(tmpdir, sizeof(tmpdir), "%s/sphb-clone-XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
@@ -580,10 +668,11 @@ int main(void)
 	e1000();
 	custom();
 	bad_dumps();
+	random_dumps();
 	{
 		char p[300];
-		const char *names[] = { "custom.lspci", "bad.lspci", "ok.lspci" };
-		for (unsigned i = 0; i < 3; i++) {
+		const char *names[] = { "custom.lspci", "bad.lspci", "ok.lspci", "rand.lspci" };
+		for (unsigned i = 0; i < 4; i++) {
 			snprintf(p, sizeof(p), "%s/%s", tmpdir, names[i]);
 			unlink(p);
 		}
