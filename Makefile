@@ -77,7 +77,7 @@ $(O)/sphb: $(CLI_OBJS) $(O)/libsphb.a
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(SAN_LDFLAGS) $(LDFLAGS) -o $@ $(CLI_OBJS) $(O)/libsphb.a -lfdt
 
-$(O)/tests/unit/%: tests/unit/%.c tests/harness.h $(O)/libsphb.a
+$(O)/tests/unit/%: tests/unit/%.c tests/harness.h tests/vfio_fake_kernel.h $(O)/libsphb.a
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(ALL_CFLAGS) -Itests -Isrc -DSPHB_VFIO=$(SPHB_VFIO) $(SAN_LDFLAGS) $(LDFLAGS) -o $@ $< $(O)/libsphb.a
