@@ -358,6 +358,8 @@ static void json_num(FILE *f, double v)
 {
 	if (isnan(v) || isinf(v))
 		fputs("null", f);
+	else if (fabs(v) < 9e15 && (double)(long long)v == v)
+		fprintf(f, "%lld", (long long)v); /* counts and bytes exactly */
 	else
 		fprintf(f, "%.6g", v);
 }
