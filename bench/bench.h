@@ -91,7 +91,7 @@ void bench_set_floor(struct bench_ctx *ctx, double store_ns, double memcpy_ns);
 
 /* the sections (bench_*.c) */
 extern const struct bench_section bench_floor, bench_ops, bench_scale, bench_memory,
-	bench_hostops;
+	bench_hostops, bench_recovery;
 
 /* ---- shared by the sections ---- */
 

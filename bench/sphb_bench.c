@@ -29,6 +29,7 @@ static const struct bench_section *const sections[] = {
 	&bench_scale,
 	&bench_memory,
 	&bench_hostops,
+	&bench_recovery,
 };
 #define NSECTIONS (sizeof(sections) / sizeof(sections[0]))
 

@@ -14,7 +14,7 @@ fail=0
 no() { echo "FAIL: $*"; fail=1; }
 
 "$bin" --quick --json "$tmp/r.json" >"$tmp/out.txt" 2>"$tmp/err.txt" || no "quick run exit $? ($(tail -n 3 "$tmp/err.txt"))"
-for t in "Floor" "Per-operation cost" "Scale" "Memory" "Host IOMMU operations"; do
+for t in "Floor" "Per-operation cost" "Scale" "Memory" "Host IOMMU operations" "EEH: one guest recovery"; do
 	grep -q "^== $t" "$tmp/out.txt" || no "no table '$t' in the output"
 done
 grep -q "^results: $tmp/r.json" "$tmp/out.txt" || no "no results line"
@@ -38,6 +38,7 @@ want = {
                          "ddw_1t_64k_1000_scattered", "ddw_8t_4k_empty"]},
     "hostops": {n: ["host_ops"] for n in ["indirect_512_contiguous", "stuff_clear_512",
                 "indirect_512_mixed", "indirect_512_contiguous_2c", "stuff_clear_512_2c"]},
+    "recovery": {"guest_recovery": ["us", "ns", "instr", "instr_entry", "rtas_calls", "virtual_ms"]},
 }
 bad = []
 for k in ["program", "date", "mode", "machine", "floor_ns", "sections"]:
