@@ -499,13 +499,16 @@ static int spawn(char *const *argv, const char *log)
 	return WEXITSTATUS(st);
 }
 
+/* A dump's "summary:" is callgrind's count of the events it collected (what
+ * it prints as "Collected" at exit); "totals:" sums the per-function costs
+ * and can exceed it by a few instructions per toggle of collection. */
 static double dump_total(const char *path)
 {
 	char buf[64];
 
-	first_line(path, "totals", buf, sizeof(buf));
+	first_line(path, "summary", buf, sizeof(buf));
 	if (!buf[0])
-		first_line(path, "summary", buf, sizeof(buf));
+		first_line(path, "totals", buf, sizeof(buf));
 	return buf[0] ? strtod(buf, NULL) : -1;
 }
 
