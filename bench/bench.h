@@ -63,8 +63,6 @@ void bench_num(struct bench_row *r, const char *key, double v);
 void bench_str(struct bench_row *r, const char *key, const char *s);
 void bench_fig(struct bench_ctx *ctx, struct bench_row *r, const struct bench_figure *f,
 	       unsigned per);
-/* the value of key in row r (NAN if absent or a string) */
-double bench_get(const struct bench_row *r, const char *key);
 
 /* columns of a section's table; key "label" is the row's label */
 struct bench_col {

@@ -283,14 +283,6 @@ void bench_str(struct bench_row *r, const char *key, const char *str)
 	copy(v->str, sizeof(v->str), str);
 }
 
-double bench_get(const struct bench_row *r, const char *key)
-{
-	for (unsigned i = 0; i < r->nval; i++)
-		if (!strcmp(r->val[i].key, key))
-			return r->val[i].is_str ? NAN : r->val[i].num;
-	return NAN;
-}
-
 void bench_fig(struct bench_ctx *ctx, struct bench_row *r, const struct bench_figure *f, unsigned per)
 {
 	bench_num(r, "ns", f->ns);
