@@ -88,6 +88,7 @@ struct sphb_dev {
 	uint8_t bus, devfn;
 	struct sphb_phb *phb;
 	int iommu_group;	/* -1: emulated (never EEH-capable) */
+	unsigned pe_idx;	/* its PE is phb->pes[pe_idx] (kept by pes_update) */
 	bool pcie, multifunction;
 	uint8_t *wmask, *w1cmask, *cfg_init; /* each cfg_size bytes */
 	struct sphb_bar bar[SPHB_NBARS];
@@ -151,6 +152,8 @@ struct sphb_machine {
 	uint64_t now_ms;		      /* virtual time */
 	struct sphb_sim_group *groups;	      /* simulated host: IOMMU groups */
 	unsigned ngroups;
+	unsigned *group_slots;		      /* groups by number: index + 1, 0 free */
+	unsigned group_bits;		      /* log2 of the slots (0: none yet) */
 	/* machine-wide MSI pool: SPHB_MSI_COUNT IRQs from SPHB_MSI_FIRST */
 	uint64_t msi_used[(0xd00 + 63) / 64];
 	/* translations in flight, counted on dma_readers[dma_epoch & 1]; windows
