@@ -154,18 +154,20 @@ struct replay_target {
 	uint64_t rtas_buf_gpa;
 };
 
-/* The rows of the report, in print order. RTAS rows are per call name. */
+/* The fixed rows of the report; one row per RTAS call name follows them
+ * (created as names appear) and is printed first. */
 enum replay_row_kind {
-	REPLAY_ROW_RTAS = 0,	/* one row per RTAS call name, see replay_stats.rtas_names */
 	REPLAY_ROW_H_PUT_TCE,
 	REPLAY_ROW_H_STUFF_TCE,
 	REPLAY_ROW_H_PUT_TCE_INDIRECT,
 	REPLAY_ROW_H_GET_TCE,
+	REPLAY_ROW_VIO_TCE,	/* TCE hcalls of VIO devices: not the PHB's */
 	REPLAY_ROW_XLATE,	/* DMA translations observed by QEMU */
-	REPLAY_ROW_FW_CFG_READ,	/* firmware config reads (QEMU trace only) */
-	REPLAY_ROW_FW_CFG_WRITE,
+	REPLAY_ROW_QCFG_READ,	/* config reads in the QEMU trace only (firmware) */
+	REPLAY_ROW_QCFG_WRITE,	/* config writes in the QEMU trace only (firmware) */
 	REPLAY_ROW_MSI_FIRST_IRQ,	/* change-msi's first IRQ (QEMU trace) */
 	REPLAY_ROW_FINAL_TCE,	/* final TCE table entries whose value the traces record */
+	REPLAY_ROW_QEMU_OTHER,	/* other QEMU events: not compared */
 	REPLAY_ROW_NFIXED
 };
 
@@ -201,6 +203,7 @@ struct replay_stats {
 	uint64_t tce_inferred;		/* ... of which values inferred (indirect lists) */
 	uint64_t final_tce_not_compared;	/* entries written with inferred values */
 	uint64_t skipped;	/* records the replay could not use (added to trace.nskip) */
+	double seconds;		/* wall time of replay_run */
 };
 
 /*
@@ -224,6 +227,7 @@ struct replay_machine {
 	struct replay_target tg;
 	uint8_t *ram;
 	uint64_t ram_size;
+	char last_error[256];	/* the library's last error message */
 };
 int replay_machine_new(const char *const *specs, int n, uint64_t ram_size,
 		       struct replay_machine **out, FILE *err);
