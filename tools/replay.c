@@ -399,25 +399,37 @@ static void learn_dev(struct rp *r, const struct trace_qev *e, uint64_t buid)
  * starts at power-on (firmware's events first) and ends after the guest's
  * trace was dumped (shutdown's events last); the guest's may start late.
  * Branch and bound: a shift is dropped as soon as it cannot beat the best. */
+#define SHIFT_MARGIN 4096
+#define SHIFT_BUDGET 20000000ull	/* pair comparisons at most (then sampled) */
 static long best_shift(const struct trace *t, const uint32_t *gl, uint32_t ng, const uint32_t *ql,
 		       uint32_t nq)
 {
-	long best = 0, lo = -(long)ng + 1, hi = (long)nq - 1;
-	uint64_t best_m = 0;
-	long first[2] = { (long)nq - (long)ng, 0 };
+	long d = (long)nq - (long)ng, best = 0;
+	/* extra events at the ends of either trace: the shift lies near 0..d */
+	long lo = (d < 0 ? d : 0) - SHIFT_MARGIN, hi = (d > 0 ? d : 0) + SHIFT_MARGIN;
+	uint64_t best_m = 0, work, stride;
+	long first[2] = { d, 0 };
 
+	if (lo < -(long)ng + 1)
+		lo = -(long)ng + 1;
+	if (hi > (long)nq - 1)
+		hi = (long)nq - 1;
+	work = (uint64_t)(hi - lo + 1) * (ng < nq ? ng : nq);
+	stride = work > SHIFT_BUDGET ? (work + SHIFT_BUDGET - 1) / SHIFT_BUDGET : 1;
 	for (int pass = 0; pass < 3; pass++) {
 		for (long s = pass < 2 ? first[pass] : lo; s <= hi; s++) {
-			uint32_t k0 = s < 0 ? (uint32_t)-s : 0;
-			uint32_t k1 = (long)ng < (long)nq - s ? ng : (uint32_t)((long)nq - s);
+			uint64_t k0 = s < 0 ? (uint64_t)-s : 0;
+			uint64_t k1 = (long)ng < (long)nq - s ? ng : (uint64_t)((long)nq - s);
 			uint64_t left, m = 0;
-			if (k1 <= k0 || (k1 - k0) <= best_m)
+			if (s < lo || k1 <= k0)
 				goto next;
-			left = k1 - k0;
-			for (uint32_t k = k0; k < k1; k++, left--) {
+			left = (k1 - k0 + stride - 1) / stride;	/* samples */
+			if (left <= best_m)
+				goto next;
+			for (uint64_t k = k0; k < k1; k += stride, left--) {
 				if (m + left <= best_m)
 					break;
-				if (pair_ok(t, &t->gev[gl[k]], &t->qev[ql[(uint32_t)((long)k + s)]]))
+				if (pair_ok(t, &t->gev[gl[k]], &t->qev[ql[(uint64_t)((long)k + s)]]))
 					m++;
 			}
 			if (m > best_m) {
@@ -430,6 +442,60 @@ static long best_shift(const struct trace *t, const uint32_t *gl, uint32_t ng, c
 		}
 	}
 	return best;
+}
+
+/* do the next RESYNC_RUN pairs from (i, j) on all describe the same calls? */
+#define RESYNC_RUN 8u
+#define RESYNC_WINDOW 32u
+static bool run_ok(const struct trace *t, const uint32_t *gl, uint32_t ng, const uint32_t *ql,
+		   uint32_t nq, uint32_t i, uint32_t j)
+{
+	uint32_t n = 0;
+
+	for (; i < ng && j < nq && n < RESYNC_RUN; i++, j++, n++)
+		if (!pair_ok(t, &t->gev[gl[i]], &t->qev[ql[j]]))
+			return false;
+	return n == RESYNC_RUN || (n > 0 && (i == ng || j == nq));
+}
+
+/* Walk both lists from the best shift on, pairing in order. Where a pair
+ * fails (a line lost or garbled in one of the traces), skip the fewest
+ * events on either side after which RESYNC_RUN pairs agree again. */
+static void walk(struct rp *r, enum aclass cls, const uint32_t *gl, uint32_t ng, const uint32_t *ql,
+		 uint32_t nq, long s)
+{
+	const struct trace *t = r->t;
+	uint32_t i = s < 0 ? (uint32_t)-s : 0, j = s > 0 ? (uint32_t)s : 0;
+	unsigned failed = 0;	/* resyncs that found nothing: give up after many */
+
+	while (i < ng && j < nq) {
+		uint32_t gi = gl[i], qi = ql[j];
+		if (pair_ok(t, &t->gev[gi], &t->qev[qi])) {
+			r->g2q[gi] = (int32_t)qi;
+			r->q2g[qi] = (int32_t)gi;
+			if (cls == A_CFGR || cls == A_CFGW) {
+				const struct trace_rtas *rc = &t->rtas[t->gev[gi].index];
+				learn_dev(r, &t->qev[qi], (uint64_t)rc->args[1] << 32 | rc->args[2]);
+			}
+			i++;
+			j++;
+			continue;
+		}
+		bool found = false;
+		for (uint32_t d = 1; d <= 2 * RESYNC_WINDOW && !found && failed < 1000; d++)
+			for (uint32_t a = d > RESYNC_WINDOW ? d - RESYNC_WINDOW : 0;
+			     a <= d && a <= RESYNC_WINDOW && !found; a++)
+				if (run_ok(t, gl, ng, ql, nq, i + a, j + (d - a))) {
+					i += a;
+					j += d - a;
+					found = true;
+				}
+		if (!found) {
+			failed++;
+			i++;
+			j++;
+		}
+	}
 }
 
 /* Pair the guest's calls with QEMU's events of the same class, in order.
@@ -462,22 +528,7 @@ static int align(struct rp *r)
 		if (!ng || !nq)
 			continue;
 		s = best_shift(t, gl, ng, ql, nq);
-		for (uint32_t k = 0; k < ng; k++) {
-			long q = (long)k + s;
-			uint32_t gi = gl[k], qi;
-			const struct trace_gev *g = &t->gev[gi];
-			if (q < 0 || q >= (long)nq)
-				continue;
-			qi = ql[q];
-			if (!pair_ok(t, g, &t->qev[qi]))
-				continue;
-			r->g2q[gi] = (int32_t)qi;
-			r->q2g[qi] = (int32_t)gi;
-			if (classes[c] == A_CFGR || classes[c] == A_CFGW) {
-				const struct trace_rtas *rc = &t->rtas[g->index];
-				learn_dev(r, &t->qev[qi], (uint64_t)rc->args[1] << 32 | rc->args[2]);
-			}
-		}
+		walk(r, classes[c], gl, ng, ql, nq, s);
 	}
 	free(gl);
 	free(ql);
@@ -1058,10 +1109,18 @@ void replay_print(const struct trace *t, const struct replay_stats *st, FILE *f)
 		fprintf(f, ": %s\n", m->text);
 	}
 	fprintf(f, "skipped lines: %" PRIu64 "\n", t->nskip);
-	for (uint64_t i = 0; i < t->nskip && i < 20; i++) {
-		fputs("  ", f);
-		print_loc(t, t->skip[i].loc, f);
-		fprintf(f, ": %s\n", t->skip[i].why);
+	for (uint32_t i = 0; i < t->nreasons; i++) {
+		const struct trace_skip_reason *w = &t->reason[i];
+		fprintf(f, "  %" PRIu64 " %s: ", w->count, w->why);
+		for (uint64_t k = 0; k < w->count && k < TRACE_SKIP_FIRST; k++) {
+			if (k && w->first[k].file == w->first[k - 1].file) {
+				fprintf(f, ",%u", w->first[k].line);
+				continue;
+			}
+			fputs(k ? ", " : "", f);
+			print_loc(t, w->first[k], f);
+		}
+		fputs(w->count > TRACE_SKIP_FIRST ? ", ...\n" : "\n", f);
 	}
 }
 

@@ -37,11 +37,25 @@ static int grow(void **p, uint32_t *cap, uint32_t need, size_t elem)
 
 void trace_skip(struct trace *t, struct trace_loc loc, const char *why)
 {
+	uint32_t i;
+
 	if (t->nskip < TRACE_SKIP_KEEP) {
 		t->skip[t->nskip].loc = loc;
 		t->skip[t->nskip].why = why;
 	}
 	t->nskip++;
+	for (i = 0; i < t->nreasons; i++)
+		if (t->reason[i].why == why || !strcmp(t->reason[i].why, why))
+			break;
+	if (i == t->nreasons) {
+		if (i == TRACE_SKIP_REASONS)
+			i--; /* the last slot collects the rest */
+		else
+			t->reason[t->nreasons++].why = why;
+	}
+	if (t->reason[i].count < TRACE_SKIP_FIRST)
+		t->reason[i].first[t->reason[i].count] = loc;
+	t->reason[i].count++;
 }
 
 static const char *intern(struct trace *t, const char *s, size_t len)

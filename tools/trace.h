@@ -116,10 +116,19 @@ struct trace {
 	uint32_t nqev;
 	uint64_t other_hcalls;	/* guest hcalls that are not TCE hcalls */
 	uint64_t lines;		/* lines read */
-	/* skipped lines: total, and the first TRACE_SKIP_KEEP of them */
+	/* skipped lines: total, the first TRACE_SKIP_KEEP of them, and per
+	 * reason a count and the first TRACE_SKIP_FIRST lines */
 	uint64_t nskip;
 #define TRACE_SKIP_KEEP 64
 	struct trace_skip skip[TRACE_SKIP_KEEP];
+#define TRACE_SKIP_REASONS 32
+#define TRACE_SKIP_FIRST 5
+	struct trace_skip_reason {
+		const char *why;
+		uint64_t count;
+		struct trace_loc first[TRACE_SKIP_FIRST];
+	} reason[TRACE_SKIP_REASONS];
+	uint32_t nreasons;
 	/* private */
 	uint32_t cap_rtas, cap_hcalls, cap_gev, cap_qev;
 	char **names;
