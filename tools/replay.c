@@ -817,7 +817,7 @@ static bool has_buid(const char *name)
 	return false;
 }
 
-/* "a,b,c" in hex; with status, the first cell in signed decimal */
+/* arguments "0x1,0x2", or rets "S 0x1 0x2" (the status in signed decimal) */
 static void fmt_cells(char *buf, size_t len, const uint32_t *c, uint32_t n, bool status)
 {
 	size_t w = 0;
@@ -825,7 +825,7 @@ static void fmt_cells(char *buf, size_t len, const uint32_t *c, uint32_t n, bool
 	buf[0] = '\0';
 	for (uint32_t i = 0; i < n && w < len; i++) {
 		int k = i == 0 && status ? snprintf(buf + w, len - w, "%d", (int32_t)c[0]) :
-			snprintf(buf + w, len - w, "%s0x%x", i ? "," : "", c[i]);
+			snprintf(buf + w, len - w, "%s0x%x", i ? status ? " " : "," : "", c[i]);
 		if (k < 0)
 			break;
 		w += (size_t)k;
