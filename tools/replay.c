@@ -1073,11 +1073,34 @@ static int row_order(const void *a, const void *b)
 	return strcmp(x->name, y->name);
 }
 
+void replay_print_skipped(const struct trace *t, FILE *f)
+{
+	fprintf(f, "skipped lines: %" PRIu64 "\n", t->nskip);
+	for (uint32_t i = 0; i < t->nreasons; i++) {
+		const struct trace_skip_reason *w = &t->reason[i];
+		fprintf(f, "  %" PRIu64 " %s: ", w->count, w->why);
+		for (uint64_t k = 0; k < w->count && k < TRACE_SKIP_FIRST; k++) {
+			if (k && w->first[k].file == w->first[k - 1].file) {
+				fprintf(f, ",%u", w->first[k].line);
+				continue;
+			}
+			fputs(k ? ", " : "", f);
+			print_loc(t, w->first[k], f);
+		}
+		fputs(w->count > TRACE_SKIP_FIRST ? ", ...\n" : "\n", f);
+	}
+}
+
 void replay_print(const struct trace *t, const struct replay_stats *st, FILE *f)
 {
 	struct replay_row rows[REPLAY_MAX_ROWS];
-	unsigned n = st->nrows - REPLAY_ROW_NFIXED;
+	unsigned n;
 
+	if (st->nrows < REPLAY_ROW_NFIXED || st->nrows > REPLAY_MAX_ROWS) {
+		replay_print_skipped(t, f);
+		return;
+	}
+	n = st->nrows - REPLAY_ROW_NFIXED;
 	memcpy(rows, st->row + REPLAY_ROW_NFIXED, n * sizeof(*rows));
 	qsort(rows, n, sizeof(*rows), row_order);
 	memcpy(rows + n, st->row, REPLAY_ROW_NFIXED * sizeof(*rows));
@@ -1108,20 +1131,7 @@ void replay_print(const struct trace *t, const struct replay_stats *st, FILE *f)
 		}
 		fprintf(f, ": %s\n", m->text);
 	}
-	fprintf(f, "skipped lines: %" PRIu64 "\n", t->nskip);
-	for (uint32_t i = 0; i < t->nreasons; i++) {
-		const struct trace_skip_reason *w = &t->reason[i];
-		fprintf(f, "  %" PRIu64 " %s: ", w->count, w->why);
-		for (uint64_t k = 0; k < w->count && k < TRACE_SKIP_FIRST; k++) {
-			if (k && w->first[k].file == w->first[k - 1].file) {
-				fprintf(f, ",%u", w->first[k].line);
-				continue;
-			}
-			fputs(k ? ", " : "", f);
-			print_loc(t, w->first[k], f);
-		}
-		fputs(w->count > TRACE_SKIP_FIRST ? ", ...\n" : "\n", f);
-	}
+	replay_print_skipped(t, f);
 }
 
 /* ---- in-process machines ---- */
@@ -1225,7 +1235,7 @@ int sphb_cli_replay(const struct replay_target *tg, const char *const *paths, in
 		return 2;
 	}
 	if (t->ngev == 0 && t->nqev == 0) {
-		replay_print(t, st, stdout);
+		replay_print_skipped(t, stdout);
 		fflush(stdout);
 		fprintf(stderr, "sphb: replay: no RTAS call, TCE hcall or QEMU event in the trace%s\n",
 			n > 1 ? "s" : "");

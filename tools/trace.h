@@ -225,8 +225,10 @@ struct replay_stats {
  */
 int replay_run(struct trace *t, const struct replay_target *tg, struct replay_stats *st);
 
-/* Print the report: rows, RTAS coverage, first mismatches, skipped lines. */
+/* Print the report: rows, RTAS coverage, first mismatches, skipped lines
+ * (replay_print_skipped: the last part only). */
 void replay_print(const struct trace *t, const struct replay_stats *st, FILE *f);
+void replay_print_skipped(const struct trace *t, FILE *f);
 
 /* Convenience for in-process users (the benchmark): a machine with the
  * default PHB plus `specs` (QEMU -device syntax) over `ram_size` bytes of
