@@ -67,7 +67,25 @@ static const char *const fixed_rows[REPLAY_ROW_NFIXED] = {
 	[REPLAY_ROW_QCFG_WRITE] = "config write (QEMU trace only)",
 	[REPLAY_ROW_MSI_FIRST_IRQ] = "change-msi first IRQ (QEMU)",
 	[REPLAY_ROW_FINAL_TCE] = "final TCE table entries",
-	[REPLAY_ROW_QEMU_OTHER] = "other QEMU events",
+};
+
+/* QEMU events without an answer to compare, and why */
+static const struct {
+	const char *name, *note;
+} qemu_only[TRACE_Q_NKINDS] = {
+	[TRACE_Q_MSI_WRITE] = { "spapr_pci_msi_write", "a device sends an MSI (device behaviour)" },
+	[TRACE_Q_LSI_SET] = { "spapr_pci_lsi_set", "a device moves INTx (device behaviour, level not traced)" },
+	[TRACE_Q_MSI_SETUP] = { "spapr_pci_msi_setup", "MSI message programmed: constant address" },
+	[TRACE_Q_MSI_MSG] = { "spapr_pci_msi", "same as the change-msi status" },
+	[TRACE_Q_MSI_CHANGE] = { "spapr_pci_rtas_ibm_change_msi", "no guest call pairs with it" },
+	[TRACE_Q_MSI_QUERY] = { "spapr_pci_rtas_ibm_query_interrupt_source_number",
+				"same as the guest's answer" },
+	[TRACE_Q_MSI_RETRY] = { "spapr_pci_msi_retry", "same as the change-msi answer" },
+	[TRACE_Q_DDW_QUERY] = { "spapr_iommu_ddw_query", "same as the guest's answer" },
+	[TRACE_Q_DDW_CREATE] = { "spapr_iommu_ddw_create", "same as the guest's answer" },
+	[TRACE_Q_DDW_REMOVE] = { "spapr_iommu_ddw_remove", "same as the guest's answer" },
+	[TRACE_Q_DDW_RESET] = { "spapr_iommu_ddw_reset", "same as the guest's answer" },
+	[TRACE_Q_NEW_TABLE] = { "spapr_iommu_new_table", "QEMU's table allocation" },
 };
 
 static struct replay_row *rtas_row(struct rp *r, const struct trace_rtas *c)
@@ -897,7 +915,6 @@ static void exec_rtas(struct rp *r, uint32_t gi)
 			win_clear(w);
 			w->shift = c->args[3] < 64 ? c->args[3] : 12;
 			w->offset = (uint64_t)rets[2] << 32 | rets[3];
-			memset(w->state, TCE_UNKNOWN, w->n);
 		}
 	} else if (!strcmp(c->name, "ibm,remove-pe-dma-window") && rets[0] == 0 && c->nargs >= 1) {
 		struct win *w = win_find(r, c->args[0]);
@@ -951,7 +968,7 @@ static void exec_q(struct rp *r, uint32_t qi)
 		exec_qcfg(r, qi);
 		break;
 	default:
-		r->st->row[REPLAY_ROW_QEMU_OTHER].calls++;
+		r->st->qemu_only[r->t->qev[qi].kind].calls++;
 		break;
 	}
 }
@@ -1002,7 +1019,10 @@ int replay_run(struct trace *t, const struct replay_target *tg, struct replay_st
 	for (unsigned i = 0; i < REPLAY_ROW_NFIXED; i++)
 		st->row[i].name = fixed_rows[i];
 	st->row[REPLAY_ROW_VIO_TCE].note = "not the PHB's";
-	st->row[REPLAY_ROW_QEMU_OTHER].note = "MSI/LSI deliveries, DDW and MSI traces (see docs)";
+	for (unsigned i = 0; i < TRACE_Q_NKINDS; i++) {
+		st->qemu_only[i].name = qemu_only[i].name;
+		st->qemu_only[i].note = qemu_only[i].note;
+	}
 	st->nrows = REPLAY_ROW_NFIXED;
 	memset(&r, 0, sizeof(r));
 	r.t = t;
@@ -1104,13 +1124,19 @@ void replay_print(const struct trace *t, const struct replay_stats *st, FILE *f)
 	memcpy(rows, st->row + REPLAY_ROW_NFIXED, n * sizeof(*rows));
 	qsort(rows, n, sizeof(*rows), row_order);
 	memcpy(rows + n, st->row, REPLAY_ROW_NFIXED * sizeof(*rows));
-	fprintf(f, "%-36s %9s %9s %9s\n", "kind", "calls", "compared", "matched");
+	fprintf(f, "%-48s %9s %9s %9s\n", "kind", "calls", "compared", "matched");
 	for (unsigned i = 0; i < st->nrows; i++) {
 		const struct replay_row *w = &rows[i];
 		if (!w->calls && i >= n)
 			continue;
-		fprintf(f, "%-36s %9" PRIu64 " %9" PRIu64 " %9" PRIu64 "%s%s\n", w->name, w->calls,
+		fprintf(f, "%-48s %9" PRIu64 " %9" PRIu64 " %9" PRIu64 "%s%s\n", w->name, w->calls,
 			w->compared, w->matched, w->note ? "  " : "", w->note ? w->note : "");
+	}
+	for (unsigned i = 0; i < TRACE_Q_NKINDS; i++) {
+		const struct replay_row *w = &st->qemu_only[i];
+		if (w->calls)
+			fprintf(f, "%-48s %9" PRIu64 " %9d %9d  %s\n", w->name, w->calls, 0, 0,
+				w->note ? w->note : "");
 	}
 	fprintf(f, "PHB RTAS calls: %" PRIu64 ", compared %" PRIu64 " (%.2f %%)\n", st->rtas_phb_calls,
 		st->rtas_phb_compared,

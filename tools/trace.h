@@ -176,7 +176,6 @@ enum replay_row_kind {
 	REPLAY_ROW_QCFG_WRITE,	/* config writes in the QEMU trace only (firmware) */
 	REPLAY_ROW_MSI_FIRST_IRQ,	/* change-msi's first IRQ (QEMU trace) */
 	REPLAY_ROW_FINAL_TCE,	/* final TCE table entries whose value the traces record */
-	REPLAY_ROW_QEMU_OTHER,	/* other QEMU events: not compared */
 	REPLAY_ROW_NFIXED
 };
 
@@ -188,7 +187,7 @@ struct replay_row {
 	const char *note;	/* what is not compared, or NULL */
 };
 
-#define REPLAY_MAX_ROWS 48
+#define REPLAY_MAX_ROWS 96
 #define REPLAY_KEEP_MISMATCH 20
 
 struct replay_mismatch {
@@ -200,6 +199,9 @@ struct replay_mismatch {
 struct replay_stats {
 	struct replay_row row[REPLAY_MAX_ROWS];
 	unsigned nrows;
+	/* QEMU events that carry no answer to compare, per trace_qkind (name:
+	 * the QEMU event, note: why not compared); printed last */
+	struct replay_row qemu_only[TRACE_Q_NKINDS];
 	/* the PHB's RTAS calls (the library's tokens): total and compared */
 	uint64_t rtas_phb_calls, rtas_phb_compared;
 	uint64_t mismatches;	/* total; the first REPLAY_KEEP_MISMATCH kept */
