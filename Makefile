@@ -87,6 +87,9 @@ $(O)/bench/%: bench/%.c bench/bench.h $(O)/libsphb.a
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(ALL_CFLAGS) -Itests $(LDFLAGS) -o $@ $< $(O)/libsphb.a
 
+# The replay API test compiles the CLI's trace parser and replayer in
+$(O)/tests/unit/test_replay_api: tools/trace.c tools/replay.c tools/trace.h
+
 # Fuzz corpora replayed with the normal compiler (no libFuzzer needed)
 REPLAY_BINS := $(FUZZ_SRCS:tests/fuzz/fuzz_%.c=$(O)/tests/fuzz/replay_%)
 $(O)/tests/fuzz/replay_%: tests/fuzz/fuzz_%.c tests/fuzz/replay_main.c tests/harness.h $(O)/libsphb.a

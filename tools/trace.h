@@ -39,7 +39,7 @@ struct trace_loc {
 struct trace_rtas {
 	struct trace_loc in, out;
 	const char *name;	/* interned; the library's name or a known RTAS service */
-	int token;		/* sphb_rtas_token(name), or -1: not the PHB's */
+	int token;		/* sphb_rtas_token(name); negative: not the PHB's */
 	uint32_t nargs, nret;	/* nret = 1 + number of "other outputs" */
 	uint32_t args[TRACE_RTAS_CELLS];
 	uint32_t rets[TRACE_RTAS_CELLS];	/* rets[0] = status */
