@@ -218,6 +218,7 @@ static bool known_service(const char *name)
 
 struct pend_rtas {
 	bool on;
+	char name[128];		/* interned only once the call is known */
 	struct trace_rtas r;
 };
 struct pend_hcall {
@@ -268,10 +269,9 @@ static int rtas_in(struct parser *p, unsigned cpu, const char *s, struct trace_l
 	struct trace *t = p->t;
 	struct pend_rtas *pr = &p->rtas[cpu];
 	const char *sp = strstr(s, " arguments: ");
-	const char *name;
 	size_t len;
 
-	if (!sp || !valid_name(s, (size_t)(sp - s))) {
+	if (!sp || (size_t)(sp - s) >= sizeof(pr->name) || !valid_name(s, (size_t)(sp - s))) {
 		trace_skip(t, loc, "garbled rtas_input line");
 		return 0;
 	}
@@ -284,12 +284,10 @@ static int rtas_in(struct parser *p, unsigned cpu, const char *s, struct trace_l
 		trace_skip(t, loc, "garbled rtas_input line");
 		return 0;
 	}
-	name = intern(t, s, len);
-	if (!name)
-		return -ENOMEM;
-	pr->r.name = name;
+	memcpy(pr->name, s, len);
+	pr->name[len] = '\0';
 	pr->r.in = loc;
-	pr->r.token = sphb_rtas_token(name);
+	pr->r.token = sphb_rtas_token(pr->name);
 	pr->on = true;
 	return 0;
 }
@@ -317,8 +315,7 @@ static int rtas_out(struct parser *p, unsigned cpu, const char *s, struct trace_
 		trace_skip(t, loc, "garbled rtas_output line");
 		return 0;
 	}
-	if (!pr->on || strlen(pr->r.name) != (size_t)(sp - s) ||
-	    memcmp(pr->r.name, s, (size_t)(sp - s))) {
+	if (!pr->on || strlen(pr->name) != (size_t)(sp - s) || memcmp(pr->name, s, (size_t)(sp - s))) {
 		if (pr->on)
 			trace_skip(t, pr->r.in, "rtas_input without its rtas_output");
 		pr->on = false;
@@ -335,10 +332,13 @@ static int rtas_out(struct parser *p, unsigned cpu, const char *s, struct trace_
 	pr->r.rets[0] = neg ? (uint32_t)(0 - st) : (uint32_t)st;
 	pr->r.nret = nouts + 1;
 	pr->r.out = loc;
-	if (pr->r.token < 0 && !known_service(pr->r.name)) {
+	if (pr->r.token < 0 && !known_service(pr->name)) {
 		trace_skip(t, pr->r.in, "unknown RTAS call name");
 		return 0;
 	}
+	pr->r.name = intern(t, pr->name, strlen(pr->name));
+	if (!pr->r.name)
+		return -ENOMEM;
 	if (grow((void **)&t->rtas, &t->cap_rtas, t->nrtas + 1, sizeof(*t->rtas)))
 		return -ENOMEM;
 	t->rtas[t->nrtas] = pr->r;
@@ -810,14 +810,20 @@ static int parse_file(struct parser *p, uint32_t fi, const char *path, FILE *err
 
 	if (src_open(path, &s, err))
 		return -1;
-	while (fgets(buf, sizeof(buf), s.f)) {
-		size_t len = strlen(buf);
-		bool overlong = false, used = false;
+	for (;;) {
+		bool overlong, used = false;
 		struct trace_loc loc;
 
-		if (len == sizeof(buf) - 1 && buf[len - 1] != '\n') {
+		/* a NUL byte ends the part of a line that is looked at, as a
+		 * cut would; a line longer than the buffer is overlong even
+		 * with NULs in it (fgets then stored a NUL in the last byte
+		 * and no newline before it) */
+		buf[sizeof(buf) - 1] = 'x';
+		if (!fgets(buf, sizeof(buf), s.f))
+			break;
+		overlong = buf[sizeof(buf) - 1] == '\0' && buf[sizeof(buf) - 2] != '\n';
+		if (overlong) {
 			int c;
-			overlong = true;
 			while ((c = getc(s.f)) != EOF && c != '\n')
 				;
 		}

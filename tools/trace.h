@@ -220,10 +220,11 @@ struct replay_stats {
 /*
  * Replay the guest's calls of `t` against `tg`'s machine, interleaved with
  * the QEMU events in their order (docs/cli.md explains the alignment), and
- * compare every recorded answer the PHB determines. The machine should be
- * freshly created with the traced machine's devices. Returns 0 (counts in
- * *st, zeroed first), or -ENOMEM. Records it cannot use are added to t's
- * skipped lines.
+ * compare every recorded answer the PHB determines. The machine must be
+ * freshly created with the traced machine's devices (a replay changes its
+ * state: use a new machine for each run). Returns 0 (counts in *st, zeroed
+ * first), or -ENOMEM. Records it cannot use are added to t's skipped lines
+ * (again on every run over the same trace).
  */
 int replay_run(struct trace *t, const struct replay_target *tg, struct replay_stats *st);
 
