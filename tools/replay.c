@@ -625,11 +625,14 @@ static void exec_tce(struct rp *r, uint32_t qi, const struct trace_hcall *g)
 		break;
 	case TRACE_Q_INDIRECT: {
 		/* The list was in guest memory: Linux fills it with consecutive
-		 * pages (tce_buildmulti_pSeriesLP), the trace names the last
-		 * entry (index iobaN, value tceN); rebuild it backwards. */
+		 * pages (tce_buildmulti_pSeriesLP). QEMU traces the index of
+		 * the last entry it stored (iobaN; 0 also when none was) and the
+		 * last TCE it loaded (tceN): on success the last entry, on
+		 * failure the first bad one, at iobaN + 1. Rebuild the list
+		 * backwards from tceN, up to and including the bad entry. */
 		unsigned shift = w ? w->shift : 12;
 		uint8_t list[512 * 8];
-		npages = e->a[3] + 1;
+		npages = e->a[3] + (want == 0 ? 1 : 2);
 		if (npages > 512 || (e->a[4] >> shift) < npages - 1) {
 			skip(r, ql, "H_PUT_TCE_INDIRECT whose list cannot be rebuilt");
 			return;
@@ -687,7 +690,7 @@ static void exec_tce(struct rp *r, uint32_t qi, const struct trace_hcall *g)
 		r->st->tce_entries_set += npages;
 		break;
 	case TRACE_Q_INDIRECT: {
-		uint64_t done = want == 0 ? npages : npages - 1; /* iobaN: first bad one */
+		uint64_t done = want == 0 ? npages : npages - 1; /* the bad one is last */
 		for (uint64_t k = 0; k < done; k++)
 			shadow_set(r, w, e->a[1] + (k << w->shift),
 				   e->a[4] - ((npages - 1 - k) << w->shift),

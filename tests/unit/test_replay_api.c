@@ -47,7 +47,11 @@ static const char guest[] =
 	FT "rtas_output: display-character status: 0, other outputs: {}\r\n"		/* 15 */
 	FT "hcall_entry: opcode=88\r\n"							/* 16 */
 	FT "hcall_exit: opcode=88 retval=0\r\n"						/* 17 */
-	FT "rtas_input: ibm,read-pci-con\r\n";						/* 18 */
+	FT "rtas_input: ibm,read-pci-con\r\n"						/* 18 */
+	FT "hcall_entry: opcode=316\r\n"						/* 19 */
+	FT "hcall_exit: opcode=316 retval=0\r\n"					/* 20 */
+	FT "hcall_entry: opcode=316\r\n"						/* 21 */
+	FT "hcall_exit: opcode=316 retval=-4\r\n";					/* 22 */
 
 static const char qemu[] =
 	"1@1.000000:pci_cfg_write sim 00:02.0 @0x4 <- 0x4\n"			/* 1: firmware */
@@ -59,7 +63,12 @@ static const char qemu[] =
 	"1@1.000006:spapr_iommu_pci_stuff liobn=0x80000000 ioba=0x4000 tcevalue=0x0 npages=4 ret=0\n"
 	"1@1.000007:spapr_iommu_xlate liobn=0x80000000 0x3000 -> 0x0 perm=0 mask=0xfff\n"
 	"1@1.000008:spapr_iommu_pci_frob x=1\n"					/* 9 */
-	"1@1.000009:spapr_pci_lsi_set pci@800000020000000 PIN1 IRQ 4609\n";	/* 10 */
+	"1@1.000009:spapr_pci_lsi_set pci@800000020000000 PIN1 IRQ 4609\n"	/* 10 */
+	/* 3 entries: 0x7003, 0x8003, 0x9003 (the list is rebuilt from the last) */
+	"1@1.000010:spapr_iommu_pci_indirect liobn=0x80000000 ioba=0x10000 tcelist=0x20000 iobaN=0x2 tceN=0x9003 ret=0\n"
+	"1@1.000011:spapr_iommu_xlate liobn=0x80000000 0x11000 -> 0x8000 perm=3 mask=0xfff\n"
+	/* the last entry of the 1 GiB window stored, the next one out of it */
+	"1@1.000012:spapr_iommu_pci_indirect liobn=0x80000000 ioba=0x3ffff000 tcelist=0x21000 iobaN=0x0 tceN=0xa003 ret=-4\n";
 
 static const struct replay_row *row(const struct replay_stats *st, const char *name)
 {
@@ -109,12 +118,12 @@ int main(void)
 	if (!t)
 		return 1;
 	CHECK_EQ(t->nfiles, 2);
-	CHECK_EQ(t->lines, 18 + 10);
+	CHECK_EQ(t->lines, 22 + 13);
 	CHECK_EQ(t->nrtas, 4);		/* lines 2, 6, 8, 14: not frobnicate, not the cut one */
-	CHECK_EQ(t->nhcalls, 2);
+	CHECK_EQ(t->nhcalls, 4);
 	CHECK_EQ(t->other_hcalls, 1);
-	CHECK_EQ(t->ngev, 6);
-	CHECK_EQ(t->nqev, 9);		/* not the frob event */
+	CHECK_EQ(t->ngev, 8);
+	CHECK_EQ(t->nqev, 12);		/* not the frob event */
 	CHECK_EQ(t->rtas[0].in.line, 2);
 	CHECK_EQ(t->rtas[0].out.line, 3);
 	CHECK_EQ(t->rtas[0].nargs, 4);
@@ -143,10 +152,14 @@ int main(void)
 	ROW(&st, "display-character", 1, 0, 0);
 	ROW(&st, "H_PUT_TCE", 1, 1, 1);
 	ROW(&st, "H_STUFF_TCE", 1, 1, 1);
-	ROW(&st, "DMA translation (QEMU xlate)", 2, 2, 2);
+	ROW(&st, "H_PUT_TCE_INDIRECT", 2, 2, 2);
+	ROW(&st, "DMA translation (QEMU xlate)", 3, 3, 3);
 	ROW(&st, "config write (QEMU trace only)", 1, 1, 1);
 	ROW(&st, "config read (QEMU trace only)", 2, 2, 2);	/* lines 2 and 6 */
-	ROW(&st, "final TCE table entries", 4, 4, 4);		/* the stuff's 4 entries */
+	/* the stuff's 4 entries, the indirects' recorded last entry; not the
+	 * 3 entries whose values were inferred */
+	ROW(&st, "final TCE table entries", 8, 5, 5);
+	CHECK_EQ(st.final_tce_not_compared, 3);
 	CHECK_EQ(st.qemu_only[TRACE_Q_LSI_SET].calls, 1);
 	CHECK_EQ(st.rtas_phb_calls, 3);
 	CHECK_EQ(st.rtas_phb_compared, 2);
@@ -156,9 +169,10 @@ int main(void)
 	CHECK(strstr(st.mismatch[0].text, "recorded 0 0x1234, replayed 0 0x8086") != NULL);
 	CHECK_EQ(st.skipped, 1);
 	CHECK_EQ(skipped_at(t, "RTAS call for a BUID that is not in the machine", 0), 8);
-	CHECK_EQ(st.tce_entries_set, 5);
-	CHECK_EQ(st.lib_hcalls, 2 + 4);		/* put, stuff, 4 x H_GET_TCE at the end */
-	CHECK_EQ(st.lib_translations, 2);
+	CHECK_EQ(st.tce_entries_set, 1 + 4 + 3 + 1);
+	CHECK_EQ(st.tce_inferred, 2 + 1);
+	CHECK_EQ(st.lib_hcalls, 4 + 5);		/* 4 hcalls, 5 x H_GET_TCE at the end */
+	CHECK_EQ(st.lib_translations, 3);
 	/* reads 2 and 6 (one size each: 4, then 4 and 2), the write, line 2, line 6 */
 	CHECK_EQ(st.lib_rtas_calls, 1 + 1 + 2 + 1 + 1);
 
