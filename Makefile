@@ -90,6 +90,9 @@ $(BENCH_BIN): $(BENCH_SRCS) $(wildcard bench/*.h) tests/harness.h tests/vfio_fak
 	$(Q)$(CC) $(ALL_CFLAGS) -Itests -Isrc -DSPHB_VFIO=$(SPHB_VFIO) $(SAN_LDFLAGS) $(LDFLAGS) \
 		-o $@ $(BENCH_SRCS) $(O)/libsphb.a
 
+# The replay API test compiles the CLI's trace parser and replayer in
+$(O)/tests/unit/test_replay_api: tools/trace.c tools/replay.c tools/trace.h
+
 # Fuzz corpora replayed with the normal compiler (no libFuzzer needed)
 REPLAY_BINS := $(FUZZ_SRCS:tests/fuzz/fuzz_%.c=$(O)/tests/fuzz/replay_%)
 $(O)/tests/fuzz/replay_%: tests/fuzz/fuzz_%.c tests/fuzz/replay_main.c tests/harness.h $(O)/libsphb.a

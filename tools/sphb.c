@@ -13,6 +13,7 @@
 
 #include "sphb/sphb.h"
 #include "cli.h"
+#include "trace.h"
 
 #define GUEST_RAM_SIZE (1ull << 30)
 /* The RTAS argument buffer: above the first 16 MiB, which scripts own. */
@@ -676,6 +677,9 @@ int main(int argc, char **argv)
 			goto done;
 		}
 		rc = sphb_cli_dt(c.m, out);
+	} else if (!strcmp(cmd, "replay")) {
+		struct replay_target tg = { c.m, mem_read, mem_write, &c, RTAS_BUF_GPA };
+		rc = sphb_cli_replay(&tg, rest, nrest);
 	} else {
 		fprintf(stderr, "sphb: %s: not supported yet\n", cmd);
 		rc = 2;
