@@ -84,11 +84,12 @@ $(O)/tests/unit/%: tests/unit/%.c tests/harness.h tests/vfio_fake_kernel.h $(O)/
 	$(Q)$(CC) $(ALL_CFLAGS) -Itests -Isrc -DSPHB_VFIO=$(SPHB_VFIO) $(SAN_LDFLAGS) $(LDFLAGS) -o $@ $< $(O)/libsphb.a
 
 # The benchmark: one program, its sections in bench/*.c (docs/performance.md)
-$(BENCH_BIN): $(BENCH_SRCS) $(wildcard bench/*.h) tests/harness.h tests/vfio_fake_kernel.h $(O)/libsphb.a
+BENCH_TOOLS := tools/trace.c tools/replay.c
+$(BENCH_BIN): $(BENCH_SRCS) $(BENCH_TOOLS) $(wildcard bench/*.h) tools/trace.h tests/harness.h tests/vfio_fake_kernel.h $(O)/libsphb.a
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC      $@")
 	$(Q)$(CC) $(ALL_CFLAGS) -Itests -Isrc -DSPHB_VFIO=$(SPHB_VFIO) $(SAN_LDFLAGS) $(LDFLAGS) \
-		-o $@ $(BENCH_SRCS) $(O)/libsphb.a
+		-o $@ $(BENCH_SRCS) $(BENCH_TOOLS) $(O)/libsphb.a
 
 # The replay API test compiles the CLI's trace parser and replayer in
 $(O)/tests/unit/test_replay_api: tools/trace.c tools/replay.c tools/trace.h

@@ -30,6 +30,9 @@ static const struct bench_section *const sections[] = {
 	&bench_memory,
 	&bench_hostops,
 	&bench_recovery,
+	&bench_trace,
+	&bench_trace_hostops,
+	&bench_trace_memory,
 };
 #define NSECTIONS (sizeof(sections) / sizeof(sections[0]))
 

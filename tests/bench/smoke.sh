@@ -13,16 +13,22 @@ tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 fail=0
 no() { echo "FAIL: $*"; fail=1; }
 
+# the trace sections read tests/conformance/traces/ relative to the top
+cd "${SPHB_TOP:-.}" || exit 1
+vfio=0
+nm "$bin" 2>/dev/null | grep -q sphb_vfio_set_sys && vfio=1
 "$bin" --quick --json "$tmp/r.json" >"$tmp/out.txt" 2>"$tmp/err.txt" || no "quick run exit $? ($(tail -n 3 "$tmp/err.txt"))"
-for t in "Floor" "Per-operation cost" "Scale" "Memory" "Host IOMMU operations" "EEH: one guest recovery"; do
+for t in "Floor" "Per-operation cost" "Scale" "Memory" "Host IOMMU operations" "EEH: one guest recovery" \
+	"Trace replay throughput" "Host IOMMU operations per guest TCE update, the traces" "TCE storage of the traces"; do
 	grep -q "^== $t" "$tmp/out.txt" || no "no table '$t' in the output"
 done
 grep -q "^results: $tmp/r.json" "$tmp/out.txt" || no "no results line"
 
 # every section, row and figure by name (values may be null: not measured)
-python3 - "$tmp/r.json" <<'PY' || fail=1
+python3 - "$tmp/r.json" "$vfio" <<'PY' || fail=1
 import json, sys
 r = json.load(open(sys.argv[1]))
+vfio = sys.argv[2] == "1"
 ops = ["cfg_read_emulated", "cfg_read_passthrough", "read_slot_reset_state2", "h_put_tce",
        "h_get_tce", "h_put_tce_indirect", "h_stuff_tce", "dma_translate", "dma_xlate_hit",
        "dma_xlate_miss"]
@@ -39,7 +45,15 @@ want = {
     "hostops": {n: ["host_ops"] for n in ["indirect_512_contiguous", "stuff_clear_512",
                 "indirect_512_mixed", "indirect_512_contiguous_2c", "stuff_clear_512_2c"]},
     "recovery": {"guest_recovery": ["us", "ns", "instr", "instr_entry", "rtas_calls", "virtual_ms"]},
+    "trace": {n: ["source", "guest_calls", "qemu_events", "parse_ms", "replay_ms", "calls_per_s",
+                  "e2e_calls_per_s", "mismatches", "ns", "x_store"] for n in ["runA", "runB"]},
+    "trace_memory": {n: ["windows", "tces", "in_use", "bytes", "flat_bytes", "flat_ratio"]
+                     for n in ["runA", "runB"]},
 }
+if vfio:
+    want["trace_hostops"] = {n: ["containers", "tce_hcalls", "tce_updates", "map_dma", "unmap_dma",
+                                 "host_ops", "ops_per_update", "per_entry_ops", "per_entry_ratio"]
+                             for n in ["runA", "runB"]}
 bad = []
 for k in ["program", "date", "mode", "machine", "floor_ns", "sections"]:
     if k not in r:
@@ -69,6 +83,16 @@ if mem.get("ddw_1t_64k_empty", {}).get("flat_bytes") != 134217728:
     bad.append("memory: the flat 1 TiB / 64 KiB window is not 128 MiB")
 if not mem.get("ddw_1t_64k_empty", {}).get("bytes", 1 << 30) < 1 << 20:
     bad.append("memory: an empty 1 TiB window costs 1 MiB or more")
+# the replay of the excerpts matched everything; coalescing beats one op per entry
+for row in secs.get("trace", {"rows": []})["rows"]:
+    if row.get("mismatches") != 0 or row.get("source") != "excerpt":
+        bad.append("trace/%s: mismatches %r, source %r" % (row["name"], row.get("mismatches"), row.get("source")))
+for row in secs.get("trace_hostops", {"rows": []})["rows"]:
+    if not 0 < row.get("host_ops", 0) < row.get("per_entry_ops", 0):
+        bad.append("trace_hostops/%s: host_ops %r vs per-entry %r" % (row["name"], row.get("host_ops"), row.get("per_entry_ops")))
+for row in secs.get("trace_memory", {"rows": []})["rows"]:
+    if row.get("windows") != (1 if row["name"] == "runA" else 2):
+        bad.append("trace_memory/%s: windows %r" % (row["name"], row.get("windows")))
 for b in bad:
     print("FAIL: JSON lacks or has a wrong " + b)
 sys.exit(1 if bad else 0)
