@@ -101,6 +101,7 @@ static void reset_group_devices(struct sphb_machine *m, int group, bool deactiva
 			sphb_cfg_write(d, restored[i], 4, d->host_saved[restored[i] / 4]);
 		sphb_cfg_write(d, 0x0c, 1, d->host_saved[3] & 0xff);
 		sphb_cfg_write(d, PCI_COMMAND, 2, d->host_saved[1] & 0x0507);
+		sphb_lsi_update(d); /* INTx Disable may have come back */
 	}
 }
 
