@@ -665,7 +665,7 @@ static void ld_phb(struct ld *L, struct rd *r)
 		for (j = 0; j < phb->npes && phb->pes[j].group != group; j++)
 			;
 		if (j == phb->npes) {
-			fail(L, -ENXIO, "PE of IOMMU group %d: no such group on this PHB here", group);
+			fail(L, -ENXIO, "PE of IOMMU group %d: no such group on this PHB", group);
 			return;
 		}
 		if (addr != phb->pes[j].addr) {
