@@ -517,6 +517,18 @@ static void insert(struct edit_ctx *E, size_t pos, const void *bytes, size_t len
 	E->n += len;
 }
 
+/* remove one section (the header's count follows) */
+static void drop(struct edit_ctx *E, unsigned type, uint64_t key)
+{
+	struct sec *x = find(E->sv, E->ns, type, key);
+	size_t at = x->at, len = 12 + x->len;
+
+	memmove(E->p + at, E->p + at + len, E->n - at - len);
+	E->n -= len;
+	put_le(E->p + 12, le(E->p + 12, 4) - 1, 4);
+	reparse(E);
+}
+
 static void expect(struct sphb_machine *B, struct mh *HB, struct edit_ctx *E, const uint8_t *ref,
 		   size_t ref_len, int err, const char *needle, int line)
 {
@@ -743,6 +755,49 @@ static void targeted(void)
 		CHECK_EQ(sphb_machine_load(B, E.p, E.n), 0);
 		CHECK(same_save(B, s, n)); /* what v1 knows, saved without the unknown section */
 		CHECK_EQ(sphb_machine_load(B, sb, nb), 0);
+	}
+	/* missing sections, misplaced ones */
+	start(&E, s, n); drop(&E, 2, 1);
+	EXPECT(-ENXIO, "PHB 1 'g' of this machine is not in the stream");
+	start(&E, s, n); drop(&E, 4, 0x18);
+	EXPECT(-ENXIO, "device 'b' (PHB 0 03.0) of this machine is not in the stream");
+	start(&E, s, n); drop(&E, 5, 2);
+	put_le(at(&E, 1, 0, 21), 2, 4);
+	EXPECT(-ENXIO, "IOMMU group 2 of this machine is not in the stream");
+	start(&E, s, n); E.n = 32; put_le(E.p + 12, 0, 4);
+	EXPECT(-EBADMSG, "no machine section");
+	start(&E, s, n);
+	{
+		size_t l0 = 12 + E.sv[0].len, l1 = 12 + E.sv[1].len;
+		uint8_t *tmp = malloc(l0 + l1);
+		if (!tmp)
+			exit(1);
+		memcpy(tmp, E.p + E.sv[1].at, l1); /* PHB 0, then the machine */
+		memcpy(tmp + l1, E.p + E.sv[0].at, l0);
+		memcpy(E.p + E.sv[0].at, tmp, l0 + l1);
+		free(tmp);
+		EXPECT(-EBADMSG, "PHB section before the machine section");
+	}
+	{
+		static const uint8_t stub[12 + 2] = { 2, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 1, 0 };
+		start(&E, s, n);
+		insert(&E, E.sv[1].at, stub, sizeof(stub));
+		put_le(E.p + 12, le(E.p + 12, 4) + 1, 4);
+		EXPECT(-EBADMSG, "PHB section of 2 bytes is too short");
+	}
+	start(&E, s, n); p = at(&E, 2, 1, 0); p[13] = 0;
+	EXPECT(-EBADMSG, "id contains a NUL byte");
+	start(&E, s, n);
+	{
+		/* PHB 1's MSI allocation twice: the list must ascend */
+		struct sec *x = find(E.sv, E.ns, 2, 1);
+		size_t m0 = x->at + 12 + phb_msi(x), sat = x->at;
+		uint8_t dup[8];
+		memcpy(dup, E.p + m0, 8);
+		put_le(E.p + m0 - 4, 2, 4);
+		put_le(E.p + sat + 4, x->len + 8, 8);
+		insert(&E, m0 + 8, dup, 8);
+		EXPECT(-EBADMSG, "MSI allocation for 02.0 after 02.0");
 	}
 	start(&E, s, n);
 	{
