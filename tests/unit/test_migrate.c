@@ -812,6 +812,32 @@ static void targeted(void)
 	free_machine(B, &HB);
 }
 
+/* windows a DDW could never have made */
+static void edge_windows(void)
+{
+	static const char *const desc[] = {
+		"spapr-pci-host-bridge,index=3,id=n,ddw=off",
+		"spapr-pci-host-bridge,index=4,id=w,dma64_win_addr=0xffffffff00000000",
+		NULL,
+	};
+	struct mh HB;
+	struct sphb_machine *B = build_list(&HB, desc);
+	struct edit_ctx E = { 0 };
+	uint8_t *sb, *p;
+	size_t nb;
+
+	sb = save(B, &nb);
+	start(&E, sb, nb); p = at(&E, 3, 0x300, 0); p[5] = 0;
+	EXPECT(-EBADMSG, "a dynamic window on a PHB with ddw=off");
+	start(&E, sb, nb); p = at(&E, 3, 0x400, 0); p[5] = 0;
+	put_le(p + 10, 0xffffffff00000000ull, 8);
+	put_le(p + 19, 1u << 21, 8);
+	EXPECT(-EBADMSG, "wraps past 2^64");
+	free(E.p);
+	free(sb);
+	free_machine(B, &HB);
+}
+
 /* ---- another description ---- */
 
 static void other_description(void)
@@ -1028,6 +1054,7 @@ int main(void)
 	format();
 	dma_handles();
 	targeted();
+	edge_windows();
 	other_description();
 	corruption();
 	property();
