@@ -531,10 +531,19 @@ static void r_str(struct rd *r, char out[SPHB_ID_MAX], const char *field)
 	p = r_bytes(r, n);
 	if (!p)
 		return;
+	/* only what an id can hold (QEMU's: letters, digits, '-', '.', '_'),
+	 * so that no byte of the stream reaches the log unchecked */
+	for (uint8_t i = 0; i < n; i++) {
+		uint8_t c = p[i];
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		      c == '-' || c == '.' || c == '_')) {
+			fail(r->L, -EBADMSG, "%s contains byte 0x%02x (ids are letters, digits, '-', '.', '_')",
+			     field, c);
+			return;
+		}
+	}
 	memcpy(out, p, n);
 	out[n] = '\0';
-	if (strlen(out) != n)
-		fail(r->L, -EBADMSG, "%s contains a NUL byte", field);
 }
 
 /* a description field that must equal this machine's */

@@ -786,7 +786,9 @@ static void targeted(void)
 		EXPECT(-EBADMSG, "PHB section of 2 bytes is too short");
 	}
 	start(&E, s, n); p = at(&E, 2, 1, 0); p[13] = 0;
-	EXPECT(-EBADMSG, "id contains a NUL byte");
+	EXPECT(-EBADMSG, "id contains byte 0x00");
+	start(&E, s, n); p = at(&E, 4, 0x18, 0); p[6] = '\n';
+	EXPECT(-EBADMSG, "load: device 'b' (PHB 0 03.0): id contains byte 0x0a (ids are");
 	start(&E, s, n);
 	{
 		/* PHB 1's MSI allocation twice: the list must ascend */
