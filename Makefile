@@ -1,5 +1,5 @@
 # sphb — one non-recursive GNU Makefile.
-#   make [all] | demo | check | bench | fuzz | install | clean
+#   make [all] | demo | check | bench | bench-callgrind | fuzz | install | clean
 #   O=DIR build directory (default build), SAN=address,undefined, V=1 verbose,
 #   PREFIX=/usr/local, DESTDIR= for staged installs.
 O ?= build
@@ -45,9 +45,10 @@ UNIT_SRCS := $(wildcard tests/unit/*.c)
 UNIT_BINS := $(UNIT_SRCS:%.c=$(O)/%)
 BENCH_SRCS := $(wildcard bench/*.c)
 FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
-BENCH_BINS := $(BENCH_SRCS:%.c=$(O)/%)
+BENCH_BIN := $(O)/bench/sphb_bench
 
-.PHONY: all lib cli tests demo demo-config check check-one bench fuzz install clean deps-demo deps-check
+.PHONY: all lib cli tests demo demo-config check check-one bench bench-callgrind fuzz install clean \
+	deps-demo deps-check
 
 all: lib cli
 
@@ -77,19 +78,21 @@ $(O)/sphb: $(CLI_OBJS) $(O)/libsphb.a
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(SAN_LDFLAGS) $(LDFLAGS) -o $@ $(CLI_OBJS) $(O)/libsphb.a -lfdt
 
-$(O)/tests/unit/%: tests/unit/%.c tests/harness.h $(O)/libsphb.a
+$(O)/tests/unit/%: tests/unit/%.c $(wildcard tests/*.h) $(O)/libsphb.a
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(ALL_CFLAGS) -Itests -Isrc -DSPHB_VFIO=$(SPHB_VFIO) $(SAN_LDFLAGS) $(LDFLAGS) -o $@ $< $(O)/libsphb.a
 
-$(O)/bench/%: bench/%.c bench/bench.h $(O)/libsphb.a
+# The benchmark: one program, its sections in bench/*.c (docs/performance.md)
+$(BENCH_BIN): $(BENCH_SRCS) $(wildcard bench/*.h) tests/harness.h tests/vfio_fake_kernel.h $(O)/libsphb.a
 	@mkdir -p $(dir $@)
-	@$(if $(Q),echo "  CC      $<")
-	$(Q)$(CC) $(ALL_CFLAGS) -Itests $(LDFLAGS) -o $@ $< $(O)/libsphb.a
+	@$(if $(Q),echo "  CC      $@")
+	$(Q)$(CC) $(ALL_CFLAGS) -Itests -Isrc -DSPHB_VFIO=$(SPHB_VFIO) $(SAN_LDFLAGS) $(LDFLAGS) \
+		-o $@ $(BENCH_SRCS) $(O)/libsphb.a
 
 # Fuzz corpora replayed with the normal compiler (no libFuzzer needed)
 REPLAY_BINS := $(FUZZ_SRCS:tests/fuzz/fuzz_%.c=$(O)/tests/fuzz/replay_%)
-$(O)/tests/fuzz/replay_%: tests/fuzz/fuzz_%.c tests/fuzz/replay_main.c tests/harness.h $(O)/libsphb.a
+$(O)/tests/fuzz/replay_%: tests/fuzz/fuzz_%.c tests/fuzz/replay_main.c $(wildcard tests/*.h tests/fuzz/*.h) $(O)/libsphb.a
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(ALL_CFLAGS) -Wno-conversion -Itests $(SAN_LDFLAGS) $(LDFLAGS) -o $@ $< tests/fuzz/replay_main.c $(O)/libsphb.a
@@ -108,7 +111,7 @@ $(O)/tests/tsan/%: tests/unit/%.c tests/harness.h $(LIB_SRCS) $(wildcard src/*.h
 check-tsan: $(TSAN_TESTS:%=$(O)/tests/tsan/%)
 	$(Q)set -e; for t in $^; do echo "TSAN $$t"; TSAN_OPTIONS="halt_on_error=1 exitcode=1" $$t; done
 
-tests: all $(UNIT_BINS) $(REPLAY_BINS) $(TSAN_BINS)
+tests: all $(UNIT_BINS) $(REPLAY_BINS) $(TSAN_BINS) $(BENCH_BIN)
 
 # Debian packages each goal needs; installed when run as root, else printed.
 DEMO_PKGS := gcc make libc6-dev libfdt-dev
@@ -138,14 +141,17 @@ check: deps-check
 check-one: tests
 	$(Q)tests/run-tests.sh $(O)
 
-bench: all $(BENCH_BINS)
-	$(Q)bench/run.sh $(O)
+# Times (make bench) and, with valgrind's callgrind, instruction counts too
+bench: all $(BENCH_BIN)
+	$(Q)$(BENCH_BIN) --json $(O)/bench/results.json
+bench-callgrind: all $(BENCH_BIN)
+	$(Q)$(BENCH_BIN) --callgrind --json $(O)/bench/results.json
 
 # libFuzzer targets (clang): make fuzz [FUZZ_TIME=seconds per target]
 FUZZ_TIME ?= 60
 FUZZ_CC ?= clang
 FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=$(O)/fuzz/%)
-$(O)/fuzz/%: tests/fuzz/%.c $(LIB_SRCS) $(wildcard src/*.h src/backend/*.h src/guest/*.h) include/sphb/sphb.h tests/harness.h
+$(O)/fuzz/%: tests/fuzz/%.c $(LIB_SRCS) $(wildcard src/*.h src/backend/*.h src/guest/*.h) include/sphb/sphb.h $(wildcard tests/*.h tests/fuzz/*.h)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  FUZZCC  $<")
 	$(Q)$(FUZZ_CC) -std=c11 -g -O1 -D_POSIX_C_SOURCE=200809L -Iinclude -Isrc -Itests \

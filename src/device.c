@@ -1,6 +1,7 @@
 /* Simulated PCI functions: a type-0 configuration space with read-only,
  * read-write and write-1-to-clear bits, BAR sizing, an expansion ROM, and a
  * capability list (PCIe + AER, MSI, MSI-X). SPDX-License-Identifier: MIT */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,13 +17,34 @@ static void put(uint8_t *img, uint32_t off, unsigned size, uint32_t v)
 		img[off + i] = (uint8_t)(v >> (8 * i));
 }
 
+static uint32_t get(const uint8_t *img, uint32_t off, unsigned size)
+{
+	uint32_t v = 0;
+
+	for (unsigned i = 0; i < size; i++)
+		v |= (uint32_t)img[off + i] << (8 * i);
+	return v;
+}
+
+/* writable mask, write-1-to-clear mask */
+static void mask(struct sphb_dev *d, uint32_t off, unsigned size, uint32_t wmask, uint32_t w1c)
+{
+	put(d->wmask, off, size, wmask);
+	put(d->w1cmask, off, size, w1c);
+}
+
 /* value, writable mask, write-1-to-clear mask */
 static void reg(struct sphb_dev *d, uint32_t off, unsigned size, uint32_t val,
 		uint32_t wmask, uint32_t w1c)
 {
 	put(d->cfg, off, size, val);
-	put(d->wmask, off, size, wmask);
-	put(d->w1cmask, off, size, w1c);
+	mask(d, off, size, wmask, w1c);
+}
+
+/* Bytes of an MSI capability: 32/64-bit address, per-vector masking. */
+static uint32_t msi_cap_len(uint16_t ctl)
+{
+	return (ctl & 0x80 ? 0x0eu : 0x0au) + (ctl & 0x100 ? 0x0au : 0u);
 }
 
 uint32_t sphb_cfg_read(struct sphb_dev *d, uint32_t off, unsigned size)
@@ -53,6 +75,8 @@ void sphb_cfg_write(struct sphb_dev *d, uint32_t off, unsigned size,
 		return;
 	}
 #endif
+	uint8_t pm_state = d->pm_cap ? d->cfg[d->pm_cap + 4] & 3u : 0;
+
 	for (unsigned i = 0; i < size; i++) {
 		uint32_t a = off + i;
 		uint8_t b = (uint8_t)(val >> (8 * i));
@@ -60,11 +84,23 @@ void sphb_cfg_write(struct sphb_dev *d, uint32_t off, unsigned size,
 		d->cfg[a] = (uint8_t)((d->cfg[a] & ~d->wmask[a]) | (b & d->wmask[a]));
 		d->cfg[a] = (uint8_t)(d->cfg[a] & ~(b & d->w1cmask[a]));
 	}
+	/* PCI PM 1.2 5.4.2: a write of a power state the function does not
+	 * support (D1/D2 without the PMC support bit) is discarded. */
+	if (d->pm_cap && off <= d->pm_cap + 4u && off + size > d->pm_cap + 4u) {
+		uint8_t *csr = &d->cfg[d->pm_cap + 4];
+		uint32_t pmc = get(d->cfg, d->pm_cap + 2u, 2);
+		unsigned st = *csr & 3u;
+
+		if ((st == 1 && !(pmc & 0x0200)) || (st == 2 && !(pmc & 0x0400)))
+			*csr = (uint8_t)((*csr & ~3u) | pm_state);
+	}
 	/* QEMU's msi_write_config(): after a write that overlaps the MSI
-	 * capability (0xe bytes: 64-bit, no per-vector masking), if MSI is
-	 * enabled, Multiple Message Enable is clamped to Multiple Message
-	 * Capable. A disabled capability keeps whatever was written. */
-	if (d->msi_vectors && off < d->msi_cap + 0xeu && off + size > d->msi_cap) {
+	 * capability, if MSI is enabled, Multiple Message Enable is clamped to
+	 * Multiple Message Capable. A disabled capability keeps whatever was
+	 * written. */
+	if (d->msi_vectors &&
+	    off < d->msi_cap + msi_cap_len((uint16_t)get(d->cfg, d->msi_cap + 2u, 2)) &&
+	    off + size > d->msi_cap) {
 		uint8_t *ctl = &d->cfg[d->msi_cap + 2];
 		unsigned mme = (*ctl >> 4) & 7u, mmc = (*ctl >> 1) & 7u;
 
@@ -388,6 +424,99 @@ static uint8_t add_cap(struct sphb_dev *d, uint8_t *prev_next, uint8_t *off,
 	return at;
 }
 
+/* ---- the writable bits of the standard registers (sim-pci and clones) ---- */
+
+/* Type-0 header apart from the BARs and the ROM, as QEMU's devices have it:
+ * Command (I/O, Memory, Bus Master, SERR#, INTx Disable), Status error bits
+ * write-1-to-clear, Cache Line Size, Interrupt Line. */
+static void header_masks(struct sphb_dev *d)
+{
+	mask(d, PCI_COMMAND, 2, 0x0507, 0);
+	mask(d, PCI_STATUS, 2, 0, 0xf900);
+	mask(d, 0x0c, 1, 0xff, 0);
+	mask(d, PCI_INTERRUPT_LINE, 1, 0xff, 0);
+}
+
+/* PCI Power Management: PMCSR power state, and PME_En / PME_Status when
+ * the function can generate PME (PMC bits 15:11). */
+static void pm_masks(struct sphb_dev *d, uint32_t c)
+{
+	bool pme = get(d->cfg, c + 2u, 2) & 0xf800;
+
+	mask(d, c + 4u, 2, pme ? 0x0103u : 0x0003u, pme ? 0x8000u : 0u);
+}
+
+/* MSI: Enable and Multiple Message Enable, address, data, and the mask bits
+ * of the vectors the function has when it masks per vector. */
+static void msi_masks(struct sphb_dev *d, uint32_t c)
+{
+	uint16_t ctl = (uint16_t)get(d->cfg, c + 2u, 2);
+	uint32_t data = c + (ctl & 0x80 ? 0xcu : 0x8u);
+	unsigned mmc = (ctl >> 1) & 7u;
+
+	mask(d, c + 2u, 2, 0x0071, 0);
+	mask(d, c + 4u, 4, 0xfffffffc, 0);
+	if (ctl & 0x80)
+		mask(d, c + 8u, 4, 0xffffffff, 0);
+	mask(d, data, 2, 0xffff, 0);
+	if (ctl & 0x100)
+		mask(d, data + 4u, 4, mmc >= 5 ? 0xffffffffu : (1u << (1u << mmc)) - 1u, 0);
+}
+
+/* MSI-X: Enable and Function Mask; the table and PBA locations are fixed. */
+static void msix_masks(struct sphb_dev *d, uint32_t c)
+{
+	mask(d, c + 2u, 2, 0xc000, 0);
+}
+
+/* PCI Express capability of an endpoint: Device Control, Device Status
+ * error bits (RW1C), Link Control; on a version-2 capability, the Device
+ * Control 2 fields whose feature Device Capabilities 2 reports. Slot, Root
+ * and Link Control 2 registers stay read-only. */
+static void pcie_masks(struct sphb_dev *d, uint32_t c)
+{
+	mask(d, c + 8u, 2, 0x7fff, 0);
+	mask(d, c + 0xau, 2, 0, 0x000f);
+	mask(d, c + 0x10u, 2, 0x01c3, 0);
+	if ((get(d->cfg, c + 2u, 2) & 0xf) >= 2) {
+		uint32_t cap2 = get(d->cfg, c + 0x24u, 4);
+		uint32_t w = 0;
+
+		if (cap2 & 0xf)
+			w |= 0x000f;		/* completion timeout value */
+		if (cap2 & (1u << 4))
+			w |= 0x0010;		/* completion timeout disable */
+		if (cap2 & (1u << 11))
+			w |= 0x0400;		/* LTR mechanism enable */
+		if (cap2 & (1u << 17))
+			w |= 0x1000;		/* 10-bit tag requester enable */
+		if (cap2 & (3u << 18))
+			w |= 0x6000;		/* OBFF enable */
+		if (cap2 & (1u << 21))
+			w |= 0x8000;		/* end-end TLP prefix blocking */
+		mask(d, c + 0x28u, 2, w, 0);
+	}
+}
+
+/* Advanced Error Reporting (extended capability 1) of an endpoint. */
+static void aer_masks(struct sphb_dev *d, uint32_t a)
+{
+	uint32_t capctl = get(d->cfg, a + 0x18u, 4), w = 0;
+
+	mask(d, a + 4u, 4, 0, 0x03fff030);		/* uncorrectable status */
+	mask(d, a + 8u, 4, 0x03fff030, 0);		/* uncorrectable mask */
+	mask(d, a + 0xcu, 4, 0x03fff030, 0);		/* severity */
+	mask(d, a + 0x10u, 4, 0, 0x0000f1c1);		/* correctable status */
+	mask(d, a + 0x14u, 4, 0x0000f1c1, 0);		/* correctable mask */
+	if (capctl & (1u << 5))
+		w |= 1u << 6;				/* ECRC generation enable */
+	if (capctl & (1u << 7))
+		w |= 1u << 8;				/* ECRC check enable */
+	if (capctl & (1u << 9))
+		w |= 1u << 10;				/* multiple header recording */
+	mask(d, a + 0x18u, 4, w, 0);
+}
+
 static void build_caps(struct sphb_dev *d)
 {
 	uint8_t off = 0x40;
@@ -396,22 +525,19 @@ static void build_caps(struct sphb_dev *d)
 	if (d->pcie) {
 		uint8_t c = add_cap(d, link, &off, PCI_CAP_ID_EXP, 0x3c);
 		d->pcie_cap = c;
-		reg(d, c + 2u, 2, 0x0002, 0, 0);		/* v2, endpoint */
-		reg(d, c + 4u, 4, 0x00008000, 0, 0);		/* role-based errors */
-		reg(d, c + 8u, 2, 0x2810, 0x7fff, 0);		/* device control */
-		reg(d, c + 0xau, 2, 0, 0, 0x000f);		/* device status */
-		reg(d, c + 0xcu, 4, 0x00000011, 0, 0);		/* 2.5 GT/s x1 */
-		reg(d, c + 0x10u, 2, 0, 0x01c3, 0);		/* link control */
-		reg(d, c + 0x12u, 2, 0x0011, 0, 0);		/* link status */
+		put(d->cfg, c + 2u, 2, 0x0002);		/* v2, endpoint */
+		put(d->cfg, c + 4u, 4, 0x00008000);	/* role-based errors */
+		put(d->cfg, c + 8u, 2, 0x2810);		/* device control */
+		put(d->cfg, c + 0xcu, 4, 0x00000011);	/* 2.5 GT/s x1 */
+		put(d->cfg, c + 0x12u, 2, 0x0011);	/* link status */
+		pcie_masks(d, c);
 		link = &d->cfg[c + 1];
 		/* AER extended capability at 0x100, the only one */
 		d->aer_cap = 0x100;
-		reg(d, 0x100, 4, PCI_EXT_CAP_ID_ERR | (2u << 16), 0, 0);
-		reg(d, 0x104, 4, 0, 0, 0x03fff030);		/* uncorrectable status */
-		reg(d, 0x108, 4, 0, 0x03fff030, 0);		/* uncorrectable mask */
-		reg(d, 0x10c, 4, 0x00462030, 0x03fff030, 0);	/* severity */
-		reg(d, 0x110, 4, 0, 0, 0x0000f1c1);		/* correctable status */
-		reg(d, 0x114, 4, 0x0000e000, 0x0000f1c1, 0);	/* correctable mask (PCIe default) */
+		put(d->cfg, 0x100, 4, PCI_EXT_CAP_ID_ERR | (2u << 16));
+		put(d->cfg, 0x10c, 4, 0x00462030);	/* severity */
+		put(d->cfg, 0x114, 4, 0x0000e000);	/* correctable mask (PCIe default) */
+		aer_masks(d, 0x100);
 	}
 	if (d->msi_vectors) {
 		uint8_t c = add_cap(d, link, &off, PCI_CAP_ID_MSI, 0x14);
@@ -419,18 +545,17 @@ static void build_caps(struct sphb_dev *d)
 		while ((1u << mmc) < d->msi_vectors)
 			mmc++;
 		d->msi_cap = c;
-		reg(d, c + 2u, 2, 0x0080 | (mmc << 1), 0x0071, 0);	/* 64-bit */
-		reg(d, c + 4u, 4, 0, 0xfffffffc, 0);
-		reg(d, c + 8u, 4, 0, 0xffffffff, 0);
-		reg(d, c + 0xcu, 2, 0, 0xffff, 0);
+		put(d->cfg, c + 2u, 2, 0x0080 | (mmc << 1));	/* 64-bit */
+		msi_masks(d, c);
 		link = &d->cfg[c + 1];
 	}
 	if (d->msix_vectors) {
 		uint8_t c = add_cap(d, link, &off, PCI_CAP_ID_MSIX, 0x0c);
 		d->msix_cap = c;
-		reg(d, c + 2u, 2, d->msix_vectors - 1, 0xc000, 0);
-		reg(d, c + 4u, 4, d->msix_table_off | d->msix_bar, 0, 0);
-		reg(d, c + 8u, 4, d->msix_pba_off | d->msix_bar, 0, 0);
+		put(d->cfg, c + 2u, 2, d->msix_vectors - 1);
+		put(d->cfg, c + 4u, 4, d->msix_table_off | d->msix_bar);
+		put(d->cfg, c + 8u, 4, d->msix_pba_off | d->msix_pba_bar);
+		msix_masks(d, c);
 	}
 	if (d->cfg[PCI_CAPABILITY_LIST])
 		d->cfg[PCI_STATUS] |= PCI_STATUS_CAP_LIST;
@@ -438,18 +563,402 @@ static void build_caps(struct sphb_dev *d)
 
 static void build_config(struct sphb_dev *d, const struct sim_props *p)
 {
-	reg(d, PCI_VENDOR_ID, 2, (uint32_t)p->vendor, 0, 0);
-	reg(d, 0x02, 2, (uint32_t)p->device, 0, 0);
-	reg(d, PCI_COMMAND, 2, 0, 0x0507, 0);		/* IO MEM MASTER SERR INTX-DIS */
-	reg(d, PCI_STATUS, 2, 0, 0, 0xf900);		/* error bits are RW1C */
-	reg(d, PCI_REVISION_ID, 4, (uint32_t)(p->class_code << 8 | p->rev), 0, 0);
-	reg(d, 0x0c, 1, 0, 0xff, 0);			/* cache line size */
-	reg(d, PCI_HEADER_TYPE, 1, p->multifunction ? 0x80 : 0x00, 0, 0);
-	reg(d, PCI_SUBSYSTEM_VENDOR_ID, 4, (uint32_t)(p->ssid << 16 | p->ssvid), 0, 0);
-	reg(d, PCI_INTERRUPT_LINE, 1, 0, 0xff, 0);
-	reg(d, PCI_INTERRUPT_PIN, 1, 1, 0, 0);		/* INTA */
+	put(d->cfg, PCI_VENDOR_ID, 2, (uint32_t)p->vendor);
+	put(d->cfg, 0x02, 2, (uint32_t)p->device);
+	put(d->cfg, PCI_REVISION_ID, 4, (uint32_t)(p->class_code << 8 | p->rev));
+	put(d->cfg, PCI_HEADER_TYPE, 1, p->multifunction ? 0x80 : 0x00);
+	put(d->cfg, PCI_SUBSYSTEM_VENDOR_ID, 4, (uint32_t)(p->ssid << 16 | p->ssvid));
+	put(d->cfg, PCI_INTERRUPT_PIN, 1, 1);		/* INTA */
+	header_masks(d);
 	build_bars(d);
 	build_caps(d);
+}
+
+/* ---- sim-pci,config=FILE: a function cloned from a configuration dump ---- */
+
+struct clone {
+	struct sphb_lspci dump;		/* the image, with the options applied */
+	const char *path;
+	uint64_t addr[SPHB_NBARS];	/* BAR and ROM address bits from the dump */
+	uint8_t msi_cap, msix_cap, pcie_cap, pm_cap;
+	uint16_t aer_cap;
+	unsigned msi_vectors, msix_vectors, msix_bar, msix_pba_bar;
+	uint32_t msix_table_off, msix_pba_off;
+};
+
+static bool is64(enum sphb_bar_kind k)
+{
+	return k == BAR_MEM64 || k == BAR_MEM64_PREF;
+}
+
+static bool is_mem(enum sphb_bar_kind k)
+{
+	return k == BAR_MEM32 || k == BAR_MEM32_PREF || is64(k);
+}
+
+static int clone_err(const struct sphb_machine *m, const struct sphb_opts *o,
+		     const struct clone *c, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+static int clone_err(const struct sphb_machine *m, const struct sphb_opts *o,
+		     const struct clone *c, const char *fmt, ...)
+{
+	char why[384];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	sphb_log(m, SPHB_LOG_ERROR, "%s: config=%s: %s", o->type, c->path, why);
+	return -EINVAL;
+}
+
+/* The size of a BAR whose dump gives only its address: the address's natural
+ * alignment (its lowest set bit), at most `cap`. 0 when nothing is assigned. */
+static uint64_t size_from_addr(uint64_t addr, uint64_t cap)
+{
+	uint64_t low = addr & (~addr + 1);
+
+	return low > cap ? cap : low;
+}
+
+static int clone_bars(struct sphb_machine *m, struct sphb_opts *o, struct sim_props *p,
+		      struct clone *c)
+{
+	const uint8_t *img = c->dump.cfg;
+	struct sphb_bar opt[6];
+	char key[8];
+
+	memcpy(opt, p->bar, sizeof(opt));
+	memset(p->bar, 0, sizeof(p->bar));
+	for (unsigned i = 0; i < 6; i++) {
+		uint32_t v = get(img, PCI_BAR0 + 4 * i, 4);
+		enum sphb_bar_kind dk, kind;
+		uint64_t addr, size, min, max;
+		snprintf(key, sizeof(key), "bar%u", i);
+		if (i > 0 && is64(p->bar[i - 1].kind)) {
+			if (opt[i].kind != BAR_NONE)
+				return clone_err(m, o, c, "%s=%s: BAR %u is 64-bit and uses this slot too",
+						 key, sphb_opts_get(o, key), i - 1);
+			continue;
+		}
+		if (v & 1) {
+			dk = BAR_IO;
+		} else {
+			switch ((v >> 1) & 3) {
+			case 2:
+				dk = v & 8 ? BAR_MEM64_PREF : BAR_MEM64;
+				break;
+			case 3:
+				return clone_err(m, o, c, "BAR %u = 0x%08x has the reserved type 3", i, v);
+			default: /* 0, and 1 (below 1 MiB, obsolete): 32-bit */
+				dk = v & 8 ? BAR_MEM32_PREF : BAR_MEM32;
+				break;
+			}
+		}
+		if (opt[i].kind == BAR_NONE && !c->dump.region[i] && !v)
+			continue; /* not implemented */
+		if (is64(dk) && i == 5)
+			return clone_err(m, o, c, "BAR 5 = 0x%08x is 64-bit, but bar5 is the last slot", v);
+		kind = opt[i].kind != BAR_NONE ? opt[i].kind : dk;
+		if (is64(dk) && !is64(kind))
+			return clone_err(m, o, c, "%s=%s: BAR %u = 0x%08x is 64-bit in the dump",
+					 key, sphb_opts_get(o, key), i, v);
+		if (is64(kind) && !is64(dk) && (get(img, PCI_BAR0 + 4 * i + 4, 4) || c->dump.region[i + 1]))
+			return clone_err(m, o, c, "%s=%s: a 64-bit BAR needs slot %u, which is BAR %u of its own in the dump",
+					 key, sphb_opts_get(o, key), i + 1, i + 1);
+		addr = kind == BAR_IO ? v & ~3ull : v & ~0xfull;
+		if (is64(kind))
+			addr |= (uint64_t)get(img, PCI_BAR0 + 4 * i + 4, 4) << 32;
+		min = kind == BAR_IO ? 4 : 16;
+		max = kind == BAR_IO ? 256 : is64(kind) ? 1ull << 62 : 1ull << 31;
+		if (opt[i].kind != BAR_NONE) {
+			size = opt[i].size; /* checked by parse_bar() */
+		} else if (c->dump.region[i]) {
+			size = c->dump.region[i];
+			if (size < min || size > max)
+				return clone_err(m, o, c, "Region %u: size 0x%llx out of range 0x%llx..0x%llx for %s",
+						 i, (unsigned long long)size, (unsigned long long)min,
+						 (unsigned long long)max, kind == BAR_IO ? "an I/O BAR" : "this BAR");
+		} else {
+			size = size_from_addr(addr, kind == BAR_IO ? 256 : SPHB_BAR_BACKING_MAX);
+			if (!size)
+				return clone_err(m, o, c,
+						 "BAR %u = 0x%08x has no address to size it by; give %s=KIND:SIZE, or capture the dump with lspci -vv -xxxx (its Region lines hold the sizes)",
+						 i, v, key);
+			sphb_log(m, SPHB_LOG_WARN,
+				 "%s: config=%s: BAR %u: size 0x%llx taken from its address 0x%llx (natural alignment, at most 0x%llx); give %s=KIND:SIZE to set it",
+				 o->type, c->path, i, (unsigned long long)size, (unsigned long long)addr,
+				 kind == BAR_IO ? 256ull : (unsigned long long)SPHB_BAR_BACKING_MAX, key);
+		}
+		p->bar[i].kind = kind;
+		p->bar[i].size = size;
+		c->addr[i] = addr & ~(size - 1); /* bits below the size read as zero */
+	}
+	/* the expansion ROM: rom=SIZE, its lspci -vv size, or its address */
+	{
+		uint32_t v = get(img, PCI_ROM_ADDRESS, 4);
+		uint64_t size = p->rom ? p->rom : c->dump.region[6];
+
+		if (!size && (v & ~0x7ffu)) {
+			size = size_from_addr(v & ~0x7ffu, SPHB_BAR_BACKING_MAX);
+			sphb_log(m, SPHB_LOG_WARN,
+				 "%s: config=%s: expansion ROM: size 0x%llx taken from its address 0x%08x (natural alignment, at most 0x%x); give rom=SIZE to set it",
+				 o->type, c->path, (unsigned long long)size, v & ~0x7ffu, SPHB_BAR_BACKING_MAX);
+		} else if (!size && (v & 1)) {
+			return clone_err(m, o, c,
+					 "expansion ROM = 0x%08x has no address to size it by; give rom=SIZE, or capture the dump with lspci -vv -xxxx",
+					 v);
+		}
+		if (size && (size < 2048 || size > 1ull << 31))
+			return clone_err(m, o, c, "expansion ROM size 0x%llx out of range 0x800..0x80000000",
+					 (unsigned long long)size);
+		p->rom = size;
+		c->addr[6] = size ? (v & ~0x7ffu) & ~(size - 1) : 0;
+	}
+	return 0;
+}
+
+/* Is [off, off+len) inside the dump's standard configuration space? */
+static bool in_dump(const struct clone *c, uint32_t off, uint32_t len, uint32_t limit)
+{
+	return off + len <= limit && off + len <= c->dump.len;
+}
+
+static int clone_msix(struct sphb_machine *m, struct sphb_opts *o, const struct sim_props *p,
+		      struct clone *c, uint8_t at)
+{
+	const uint8_t *img = c->dump.cfg;
+	uint32_t tbl = get(img, at + 4u, 4), pba = get(img, at + 8u, 4);
+	unsigned n = (get(img, at + 2u, 2) & 0x7ffu) + 1u;
+	uint64_t tlen = 16ull * n, plen = (n + 63u) / 64u * 8u;
+	uint64_t toff = tbl & ~7u, poff = pba & ~7u;
+	unsigned tb = tbl & 7u, pb = pba & 7u;
+
+	if (tb > 5 || pb > 5)
+		return clone_err(m, o, c, "MSI-X capability at 0x%02x: BIR %u is reserved", at, tb > 5 ? tb : pb);
+	if (!is_mem(p->bar[tb].kind) || !is_mem(p->bar[pb].kind))
+		return clone_err(m, o, c,
+				 "MSI-X capability at 0x%02x: its %s is in BAR %u, which is not a memory BAR of this device",
+				 at, !is_mem(p->bar[tb].kind) ? "table" : "PBA", !is_mem(p->bar[tb].kind) ? tb : pb);
+	if (toff + tlen > p->bar[tb].size || poff + plen > p->bar[pb].size)
+		return clone_err(m, o, c,
+				 "MSI-X capability at 0x%02x: the %s (offset 0x%llx) does not fit in BAR %u (0x%llx bytes)",
+				 at, toff + tlen > p->bar[tb].size ? "table" : "PBA",
+				 (unsigned long long)(toff + tlen > p->bar[tb].size ? toff : poff),
+				 toff + tlen > p->bar[tb].size ? tb : pb,
+				 (unsigned long long)p->bar[toff + tlen > p->bar[tb].size ? tb : pb].size);
+	if (toff + tlen > SPHB_BAR_BACKING_MAX)
+		return clone_err(m, o, c,
+				 "MSI-X capability at 0x%02x: a table beyond the first 0x%x bytes of its BAR is not supported",
+				 at, SPHB_BAR_BACKING_MAX);
+	if (tb == pb && toff < poff + plen && poff < toff + tlen)
+		return clone_err(m, o, c, "MSI-X capability at 0x%02x: table and PBA overlap", at);
+	c->msix_cap = at;
+	c->msix_vectors = n;
+	c->msix_bar = tb;
+	c->msix_table_off = (uint32_t)toff;
+	c->msix_pba_bar = pb;
+	c->msix_pba_off = (uint32_t)poff;
+	return 0;
+}
+
+/* Walk the capability list (and the extended one) of the dump. */
+static int clone_caps(struct sphb_machine *m, struct sphb_opts *o, const struct sim_props *p,
+		      struct clone *c, bool *has_exp)
+{
+	const uint8_t *img = c->dump.cfg;
+	uint64_t seen = 0;
+	uint32_t at, prev = PCI_CAPABILITY_LIST;
+	int rc;
+
+	*has_exp = false;
+	at = img[PCI_STATUS] & PCI_STATUS_CAP_LIST ? img[PCI_CAPABILITY_LIST] & 0xfcu : 0;
+	while (at) {
+		uint8_t id;
+		uint32_t len = 2;
+
+		if (at < 0x40)
+			return clone_err(m, o, c, "capability pointer 0x%02x (at 0x%02x) points into the header",
+					 at, prev);
+		if (seen & 1ull << ((at >> 2) - 16))
+			return clone_err(m, o, c, "capability list loops back to 0x%02x", at);
+		seen |= 1ull << ((at >> 2) - 16);
+		if (!in_dump(c, at, 2, PCI_CFG_SIZE))
+			return clone_err(m, o, c,
+					 "capability pointer 0x%02x (at 0x%02x) is beyond the dump's %u bytes (capture it with sudo lspci -xxx)",
+					 at, prev, c->dump.len);
+		id = img[at];
+		switch (id) {
+		case PCI_CAP_ID_PM:
+			len = 8;
+			break;
+		case PCI_CAP_ID_MSI:
+			len = msi_cap_len((uint16_t)get(img, at + 2u, 2));
+			break;
+		case PCI_CAP_ID_MSIX:
+			len = 12;
+			break;
+		case PCI_CAP_ID_EXP:
+			len = (img[at + 2u] & 0xf) >= 2 ? 0x3c : 0x14;
+			break;
+		default:
+			break;
+		}
+		if (!in_dump(c, at, len, PCI_CFG_SIZE))
+			return clone_err(m, o, c, "capability 0x%02x at 0x%02x: its %u bytes go beyond %s",
+					 id, at, len, at + len > PCI_CFG_SIZE ? "0xff" : "the dump");
+		if (id == PCI_CAP_ID_PM && !c->pm_cap) {
+			c->pm_cap = (uint8_t)at;
+		} else if (id == PCI_CAP_ID_MSI && !c->msi_cap) {
+			unsigned mmc = (img[at + 2u] >> 1) & 7u;
+			if (mmc > 5)
+				return clone_err(m, o, c, "MSI capability at 0x%02x: Multiple Message Capable %u is reserved",
+						 at, mmc);
+			c->msi_cap = (uint8_t)at;
+			c->msi_vectors = 1u << mmc;
+		} else if (id == PCI_CAP_ID_MSIX && !c->msix_cap) {
+			rc = clone_msix(m, o, p, c, (uint8_t)at);
+			if (rc)
+				return rc;
+		} else if (id == PCI_CAP_ID_EXP && !c->pcie_cap) {
+			c->pcie_cap = (uint8_t)at;
+			*has_exp = true;
+		}
+		prev = at + 1;
+		at = img[at + 1] & 0xfcu;
+	}
+	return 0;
+}
+
+static int clone_ext_caps(struct sphb_machine *m, struct sphb_opts *o, struct clone *c)
+{
+	const uint8_t *img = c->dump.cfg;
+	uint64_t seen[PCIE_CFG_SIZE / 4 / 64] = { 0 };
+	uint32_t at = PCI_CFG_SIZE;
+
+	if (c->dump.len <= PCI_CFG_SIZE)
+		return 0;
+	for (;;) {
+		uint32_t hdr;
+
+		if (!in_dump(c, at, 4, PCIE_CFG_SIZE))
+			return clone_err(m, o, c, "extended capability at 0x%03x is beyond the dump's %u bytes",
+					 at, c->dump.len);
+		hdr = get(img, at, 4);
+		if (at == PCI_CFG_SIZE && (hdr == 0 || hdr == 0xffffffffu))
+			return 0; /* no extended capabilities */
+		if (seen[at / 4 / 64] >> (at / 4 % 64) & 1)
+			return clone_err(m, o, c, "extended capability list loops back to 0x%03x", at);
+		seen[at / 4 / 64] |= 1ull << (at / 4 % 64);
+		if ((hdr & 0xffff) == PCI_EXT_CAP_ID_ERR && !c->aer_cap) {
+			if (!in_dump(c, at, 0x1c, PCIE_CFG_SIZE))
+				return clone_err(m, o, c, "AER capability at 0x%03x goes beyond the dump", at);
+			c->aer_cap = (uint16_t)at;
+		}
+		if (!(hdr >> 20))
+			return 0;
+		if ((hdr >> 20) < PCI_CFG_SIZE)
+			return clone_err(m, o, c, "extended capability at 0x%03x: next pointer 0x%03x is below 0x100",
+					 at, hdr >> 20);
+		at = (hdr >> 20) & ~3u;
+	}
+}
+
+static bool given(struct sphb_opts *o, const char *key)
+{
+	return sphb_opts_get(o, key) != NULL;
+}
+
+/* Read FILE, put the explicit options on top, and check everything the
+ * device will be built from, before anything is allocated. */
+static int clone_props(struct sphb_machine *m, struct sphb_opts *o, const char *path,
+		       struct sim_props *p, struct clone *c)
+{
+	uint8_t *img = c->dump.cfg;
+	bool has_exp;
+	int rc;
+
+	c->path = path;
+	rc = sphb_lspci_load(m, o->type, path, &c->dump);
+	if (rc)
+		return rc;
+	/* explicit options win over the dump */
+	if (given(o, "vendor"))
+		put(img, PCI_VENDOR_ID, 2, (uint32_t)p->vendor);
+	if (given(o, "device"))
+		put(img, 0x02, 2, (uint32_t)p->device);
+	if (given(o, "rev"))
+		img[PCI_REVISION_ID] = (uint8_t)p->rev;
+	if (given(o, "class"))
+		put(img, PCI_REVISION_ID + 1, 3, (uint32_t)p->class_code);
+	if (given(o, "subsys-vendor"))
+		put(img, PCI_SUBSYSTEM_VENDOR_ID, 2, (uint32_t)p->ssvid);
+	if (given(o, "subsys"))
+		put(img, PCI_SUBSYSTEM_VENDOR_ID + 2, 2, (uint32_t)p->ssid);
+	if (given(o, "multifunction"))
+		img[PCI_HEADER_TYPE] = (uint8_t)((img[PCI_HEADER_TYPE] & 0x7f) | (p->multifunction ? 0x80 : 0));
+	p->multifunction = img[PCI_HEADER_TYPE] & 0x80;
+	if (get(img, PCI_VENDOR_ID, 2) == 0xffff || get(img, PCI_VENDOR_ID, 2) == 0)
+		return clone_err(m, o, c, "vendor ID 0x%04x: the dump holds no function",
+				 get(img, PCI_VENDOR_ID, 2));
+	if (img[PCI_HEADER_TYPE] & 0x7f)
+		return clone_err(m, o, c, "header type 0x%02x: only type-0 functions (not bridges) can be cloned",
+				 img[PCI_HEADER_TYPE] & 0x7f);
+	if (img[PCI_INTERRUPT_PIN] > 4)
+		return clone_err(m, o, c, "interrupt pin 0x%02x out of range 0..4", img[PCI_INTERRUPT_PIN]);
+	rc = clone_bars(m, o, p, c);
+	if (!rc)
+		rc = clone_caps(m, o, p, c, &has_exp);
+	if (rc)
+		return rc;
+	/* 4 KiB configuration space: pcie=, else a PCIe capability or a dump
+	 * longer than 256 bytes (lspci -xxxx prints 4096 bytes only then) */
+	if (!given(o, "pcie"))
+		p->pcie = has_exp || c->dump.len > PCI_CFG_SIZE;
+	if (!p->pcie) {
+		for (uint32_t i = PCI_CFG_SIZE; i < c->dump.len; i++)
+			if (img[i])
+				return clone_err(m, o, c,
+						 "pcie=off, but the dump has extended configuration space (byte 0x%03x = 0x%02x)",
+						 i, img[i]);
+		return 0;
+	}
+	return clone_ext_caps(m, o, c);
+}
+
+/* The cloned function's configuration space: the dump, with the writable
+ * bits of the header and of every capability the device models. */
+static void build_clone(struct sphb_dev *d, const struct clone *c)
+{
+	memcpy(d->cfg, c->dump.cfg, c->dump.len < d->cfg_size ? c->dump.len : d->cfg_size);
+	header_masks(d);
+	build_bars(d); /* type bits and size masks; the addresses follow */
+	for (unsigned i = 0; i < 6; i++) {
+		uint32_t off = PCI_BAR0 + 4 * i;
+
+		if (d->bar[i].kind == BAR_NONE)
+			continue;
+		put(d->cfg, off, 4, get(d->cfg, off, 4) | (uint32_t)c->addr[i]);
+		if (is64(d->bar[i].kind))
+			put(d->cfg, off + 4, 4, (uint32_t)(c->addr[i] >> 32));
+	}
+	if (d->bar[6].kind == BAR_ROM)
+		put(d->cfg, PCI_ROM_ADDRESS, 4, (uint32_t)c->addr[6] | (c->dump.cfg[PCI_ROM_ADDRESS] & 1u));
+	d->pm_cap = c->pm_cap;
+	d->msi_cap = c->msi_cap;
+	d->msix_cap = c->msix_cap;
+	d->pcie_cap = c->pcie_cap;
+	d->aer_cap = c->aer_cap;
+	if (d->pm_cap)
+		pm_masks(d, d->pm_cap);
+	if (d->msi_cap)
+		msi_masks(d, d->msi_cap);
+	if (d->msix_cap)
+		msix_masks(d, d->msix_cap);
+	if (d->pcie_cap)
+		pcie_masks(d, d->pcie_cap);
+	if (d->aer_cap)
+		aer_masks(d, d->aer_cap);
 }
 
 static void msix_table_init(struct sphb_dev *d);
@@ -459,29 +968,49 @@ int sphb_sim_dev_add(struct sphb_machine *m, struct sphb_opts *o)
 	struct sim_props p;
 	struct sphb_phb *phb;
 	struct sphb_dev *d;
+	struct clone *c = NULL;
+	const char *path;
 	char id[SPHB_ID_MAX];
 	uint8_t devfn;
 	unsigned slot, fn;
 	int rc;
 
 	rc = sphb_opts_id(m, o, id, sizeof(id));
+	path = sphb_opts_get(o, "config");
+	if (!rc && path) {
+		static const char *const no[] = { "msi", "msix", "msix-bar" };
+		for (unsigned i = 0; !rc && i < 3; i++) {
+			if (given(o, no[i])) {
+				sphb_log(m, SPHB_LOG_ERROR,
+					 "%s: %s=%s: with config=, the capabilities come from the dump",
+					 o->type, no[i], sphb_opts_get(o, no[i]));
+				rc = -EINVAL;
+			}
+		}
+	}
 	if (!rc)
 		rc = sim_props(m, o, &p);
+	if (!rc && path) {
+		c = calloc(1, sizeof(*c));
+		rc = c ? clone_props(m, o, path, &p, c) : -ENOMEM;
+	}
 	if (!rc)
 		rc = sphb_dev_place(m, o, o->type, &phb, &devfn);
 	if (!rc)
 		rc = sphb_opts_check_unused(m, o);
-	if (rc)
+	if (!rc)
+		rc = sphb_id_check(m, o->type, id);
+	if (rc) {
+		free(c);
 		return rc;
-	rc = sphb_id_check(m, o->type, id);
-	if (rc)
-		return rc;
+	}
 	slot = devfn >> 3;
 	fn = devfn & 7;
 	if (fn && phb->devs[slot << 3] && !phb->devs[slot << 3]->multifunction) {
 		sphb_log(m, SPHB_LOG_ERROR,
 			 "%s: addr=%s: function 0 of slot %x is not multifunction (give it multifunction=on)",
 			 o->type, sphb_opts_get(o, "addr"), slot);
+		free(c);
 		return -EINVAL;
 	}
 	if (!fn && !p.multifunction) {
@@ -490,14 +1019,17 @@ int sphb_sim_dev_add(struct sphb_machine *m, struct sphb_opts *o)
 				sphb_log(m, SPHB_LOG_ERROR,
 					 "%s: multifunction=off: slot %x already has function %u, so function 0 needs multifunction=on",
 					 o->type, slot, f);
+				free(c);
 				return -EINVAL;
 			}
 		}
 	}
 
 	d = calloc(1, sizeof(*d));
-	if (!d)
+	if (!d) {
+		free(c);
 		return -ENOMEM;
+	}
 	d->phb = phb;
 	d->kind = DEV_SIM;
 	memcpy(d->id, id, sizeof(id));
@@ -526,16 +1058,30 @@ int sphb_sim_dev_add(struct sphb_machine *m, struct sphb_opts *o)
 		if (half + pba_len > SPHB_BAR_BACKING_MAX)
 			half = pow2_ceil(p.msix * 16 > 2048 ? p.msix * 16 : 2048); /* need / 2 */
 		d->msix_pba_off = (uint32_t)half;
+		d->msix_pba_bar = d->msix_bar;
+	}
+	if (c) {
+		d->msi_vectors = c->msi_vectors;
+		d->msix_vectors = c->msix_vectors;
+		d->msix_bar = c->msix_bar;
+		d->msix_table_off = c->msix_table_off;
+		d->msix_pba_bar = c->msix_pba_bar;
+		d->msix_pba_off = c->msix_pba_off;
 	}
 	d->cfg = calloc(4, d->cfg_size);
 	if (!d->cfg) {
+		free(c);
 		free(d);
 		return -ENOMEM;
 	}
 	d->wmask = d->cfg + d->cfg_size;
 	d->w1cmask = d->wmask + d->cfg_size;
 	d->cfg_init = d->w1cmask + d->cfg_size;
-	build_config(d, &p);
+	if (c)
+		build_clone(d, c);
+	else
+		build_config(d, &p);
+	free(c);
 	memcpy(d->cfg_init, d->cfg, d->cfg_size);
 	msix_table_init(d);
 	return sphb_dev_link(m, d);
@@ -591,9 +1137,9 @@ uint8_t *sphb_dev_msix_entry(struct sphb_dev *d, unsigned vector)
 
 void sphb_dev_msix_pend(struct sphb_dev *d, unsigned vector)
 {
-	uint8_t *mem = vector < d->msix_vectors ? bar_mem(&d->bar[d->msix_bar]) : NULL;
+	uint8_t *mem = vector < d->msix_vectors ? bar_mem(&d->bar[d->msix_pba_bar]) : NULL;
 
-	if (mem && d->msix_pba_off + vector / 8 < backing_size(&d->bar[d->msix_bar]))
+	if (mem && d->msix_pba_off + vector / 8 < backing_size(&d->bar[d->msix_pba_bar]))
 		mem[d->msix_pba_off + vector / 8] |= (uint8_t)(1u << (vector % 8));
 }
 
@@ -606,11 +1152,13 @@ void sphb_dev_msix_prereset(struct sphb_dev *d)
 	if (!d->msix_vectors)
 		return;
 	d->cfg[d->msix_cap + 3] &= 0x3f; /* Enable and Function Mask */
+	/* QEMU's msix_reset(): table and Pending Bit Array contents */
 	b = &d->bar[d->msix_bar];
-	if (b->mem) {
-		/* QEMU's msix_reset(): table and Pending Bit Array contents */
-		uint64_t pba_len = (d->msix_vectors + 63u) / 64u * 8u;
+	if (b->mem)
 		memset(b->mem + d->msix_table_off, 0, (size_t)d->msix_vectors * 16);
+	b = &d->bar[d->msix_pba_bar];
+	if (b->mem) {
+		uint64_t pba_len = (d->msix_vectors + 63u) / 64u * 8u;
 		if (d->msix_pba_off + pba_len <= backing_size(b))
 			memset(b->mem + d->msix_pba_off, 0, (size_t)pba_len);
 	}
@@ -757,7 +1305,7 @@ SPHB_API int sphb_mmio_write(struct sphb_machine *m, const char *dev_id,
 	    offset >= backing_size(b) || bar == 6 /* ROM is read-only */ ||
 	    sphb_dev_mmio_stopped(d))
 		return 0;
-	if (d->msix_vectors && bar == d->msix_bar && offset >= d->msix_pba_off &&
+	if (d->msix_vectors && bar == d->msix_pba_bar && offset >= d->msix_pba_off &&
 	    offset < d->msix_pba_off + (d->msix_vectors + 63) / 64 * 8)
 		return 0; /* the Pending Bit Array is read-only */
 	mem = bar_mem(b);

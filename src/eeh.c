@@ -26,7 +26,8 @@ unsigned sphb_eeh_pe_nfuncs(const struct sphb_phb *phb, int group)
 	return n;
 }
 
-/* Recompute the per-group PE table after a device came or went. */
+/* Recompute the per-group PE table after a device came or went, and each
+ * function's index in it (so the per-call lookups do not scan it). */
 static void pes_update(struct sphb_phb *phb)
 {
 	unsigned w = 0;
@@ -46,6 +47,12 @@ static void pes_update(struct sphb_phb *phb)
 			phb->pes[w++] = *pe;
 	}
 	phb->npes = w;
+	for (unsigned df = 0; df < 256; df++) {
+		struct sphb_dev *d = phb->devs[df];
+		for (unsigned i = 0; d && d->iommu_group >= 0 && i < phb->npes; i++)
+			if (phb->pes[i].group == d->iommu_group)
+				d->pe_idx = i;
+	}
 }
 
 /* The shared PE's group changed (hot plug): its permanent-failure mark
@@ -137,7 +144,9 @@ struct sphb_pe *sphb_eeh_pe_of_dev(const struct sphb_dev *d)
 		return NULL;
 	if (!phb->per_group) /* no PE while EEH is unavailable (0 or >= 2 groups) */
 		return sphb_eeh_shared_group(phb) >= 0 ? &phb->shared_pe : NULL;
-	for (unsigned i = 0; i < phb->npes; i++)
+	if (d->pe_idx < phb->npes && phb->pes[d->pe_idx].group == d->iommu_group)
+		return &phb->pes[d->pe_idx];
+	for (unsigned i = 0; i < phb->npes; i++) /* not attached yet */
 		if (phb->pes[i].group == d->iommu_group)
 			return &phb->pes[i];
 	return NULL;
@@ -216,8 +225,10 @@ int sphb_eeh_pe_state(struct sphb_phb *phb, struct sphb_pe *pe, uint32_t *info)
 		return SPHB_PE_STATE_UNAVAIL;
 	}
 	st = sphb_eeh_op(phb, pe, SPHB_PE_GET_STATE, NULL);
+	if (st != SPHB_PE_STATE_UNAVAIL)
+		return st;
 	g = pe->group >= 0 ? sphb_sim_group(phb->m, pe->group, false) : NULL;
-	if (st == SPHB_PE_STATE_UNAVAIL && g && phb->m->now_ms < g->busy_until_ms) {
+	if (g && phb->m->now_ms < g->busy_until_ms) {
 		uint64_t left = g->busy_until_ms - phb->m->now_ms;
 		*info = left > PE_UNAVAIL_INFO_MS ? (uint32_t)(left > UINT32_MAX ? UINT32_MAX : left)
 						  : PE_UNAVAIL_INFO_MS;

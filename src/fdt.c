@@ -64,12 +64,16 @@ static const char *dev_name(const struct sphb_dev *d)
 	switch (base) {
 	case 0x00: return sub == 0x01 ? "vga" : "legacy-device";
 	case 0x01:
-		switch (sub) {
+		switch (sub) { /* QEMU's pci_storage table: no NVM entry */
 		case 0x00: return "scsi";
 		case 0x01: return "ide";
+		case 0x02: return "fdc";
+		case 0x03: return "ipi";
+		case 0x04: return "raid";
+		case 0x05: return "ata";
 		case 0x06: return "sata";
-		case 0x08: return "nvme";
-		default: return "storage";
+		case 0x07: return "sas";
+		default: return "mass-storage";
 		}
 	case 0x02: return sub == 0x00 ? "ethernet" : "network";
 	case 0x03: return sub == 0x00 ? "vga" : "display";

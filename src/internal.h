@@ -47,6 +47,7 @@
 #define PCI_CFG_SIZE 256u
 #define PCIE_CFG_SIZE 4096u
 
+#define PCI_CAP_ID_PM 0x01
 #define PCI_CAP_ID_MSI 0x05
 #define PCI_CAP_ID_EXP 0x10
 #define PCI_CAP_ID_MSIX 0x11
@@ -87,12 +88,13 @@ struct sphb_dev {
 	uint8_t bus, devfn;
 	struct sphb_phb *phb;
 	int iommu_group;	/* -1: emulated (never EEH-capable) */
+	unsigned pe_idx;	/* its PE is phb->pes[pe_idx] (kept by pes_update) */
 	bool pcie, multifunction;
 	uint8_t *wmask, *w1cmask, *cfg_init; /* each cfg_size bytes */
 	struct sphb_bar bar[SPHB_NBARS];
-	uint8_t msi_cap, msix_cap, pcie_cap;
+	uint8_t msi_cap, msix_cap, pcie_cap, pm_cap;
 	uint16_t aer_cap;
-	unsigned msi_vectors, msix_vectors, msix_bar;
+	unsigned msi_vectors, msix_vectors, msix_bar, msix_pba_bar;
 	uint32_t msix_table_off, msix_pba_off;
 	uint32_t host_saved[16];	/* header saved by the (simulated) host */
 	bool intx;			/* the device drives its INTx pin */
@@ -150,6 +152,8 @@ struct sphb_machine {
 	uint64_t now_ms;		      /* virtual time */
 	struct sphb_sim_group *groups;	      /* simulated host: IOMMU groups */
 	unsigned ngroups;
+	unsigned *group_slots;		      /* groups by number: index + 1, 0 free */
+	unsigned group_bits;		      /* log2 of the slots (0: none yet) */
 	/* machine-wide MSI pool: SPHB_MSI_COUNT IRQs from SPHB_MSI_FIRST */
 	uint64_t msi_used[(0xd00 + 63) / 64];
 	/* translations in flight, counted on dma_readers[dma_epoch & 1]; windows
@@ -194,6 +198,16 @@ int sphb_opts_id(const struct sphb_machine *m, struct sphb_opts *o,
 		 char *out, size_t outsz);
 int sphb_opts_check_unused(const struct sphb_machine *m, struct sphb_opts *o);
 int sphb_parse_u64(const char *s, bool size_suffix, uint64_t *out);
+
+/* ---- lspci.c: configuration-space dumps for sim-pci,config=FILE ---- */
+struct sphb_lspci {
+	uint8_t cfg[PCIE_CFG_SIZE];
+	uint32_t len;		/* bytes the dump holds, 64..4096 */
+	uint64_t region[7];	/* lspci -vv sizes of Region 0..5 and the Expansion ROM; 0: none */
+};
+/* Logs "TYPE: config=PATH[:LINE]: reason" and returns -EINVAL on bad input. */
+int sphb_lspci_load(const struct sphb_machine *m, const char *type, const char *path,
+		    struct sphb_lspci *out);
 
 /* ---- phb.c ---- */
 int sphb_phb_add(struct sphb_machine *m, struct sphb_opts *o);

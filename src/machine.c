@@ -63,6 +63,7 @@ SPHB_API void sphb_machine_free(struct sphb_machine *m)
 	for (unsigned i = 0; i < SPHB_MAX_PHBS; i++)
 		sphb_phb_free(m->phbs[i]);
 	free(m->groups);
+	free(m->group_slots);
 #if SPHB_VFIO
 	sphb_vfio_machine_free(m);
 #endif

@@ -438,6 +438,7 @@ struct ld {
 	struct st_phb *phb[SPHB_MAX_PHBS];
 	struct sphb_sim_group *groups;
 	unsigned ngroups;
+	unsigned *group_slots, group_bits;	/* their index (backend/sim.c) */
 };
 
 static int fail(struct ld *L, int err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -902,14 +903,26 @@ static void ld_window(struct ld *L, struct rd *r)
 static void check_cfg(struct ld *L, const struct sphb_dev *d, const uint8_t *cfg, bool intx,
 		      bool counted)
 {
+	uint32_t pend_off = 0, pend_bits = 0;
 	uint16_t cmd;
 	uint8_t pin;
 	bool on;
 
+	if (d->msi_vectors && (d->cfg_init[d->msi_cap + 3] & 1)) {
+		/* per-vector masking: the function sets the Pending bits of its
+		 * vectors (read-only to the guest) */
+		uint8_t ctl = d->cfg_init[d->msi_cap + 2];
+		unsigned mmc = (ctl >> 1) & 7u;
+
+		pend_off = d->msi_cap + ((ctl & 0x80) ? 0x14u : 0x10u);
+		pend_bits = mmc >= 5 ? 0xffffffffu : (1u << (1u << mmc)) - 1u;
+	}
 	for (uint32_t i = 0; i < d->cfg_size; i++) {
 		uint8_t fixed = (uint8_t)(~d->wmask[i] & ~(d->w1cmask[i] & d->cfg_init[i]));
 		if (i == PCI_STATUS)
 			fixed &= (uint8_t)~PCI_STATUS_INTERRUPT;
+		if (pend_off && i >= pend_off && i < pend_off + 4)
+			fixed &= (uint8_t)~(pend_bits >> (8 * (i - pend_off)));
 		if ((cfg[i] ^ d->cfg_init[i]) & fixed) {
 			fail(L, -EBADMSG,
 			     "config byte 0x%03x is 0x%02x, but its read-only bits (mask 0x%02x) must stay 0x%02x",
@@ -929,6 +942,14 @@ static void check_cfg(struct ld *L, const struct sphb_dev *d, const uint8_t *cfg
 		fail(L, -EBADMSG, "the INTx line is %scounted on the PHB's LSI, but INTx is %s",
 		     counted ? "" : "not ", on ? "asserted and enabled" : "not asserted or disabled");
 		return;
+	}
+	if (d->pm_cap) {
+		/* PCI PM 1.2 5.4.2: only the power states the function supports */
+		unsigned st = cfg[d->pm_cap + 4] & 3u, pmc = cfg[d->pm_cap + 3];
+		if ((st == 1 && !(pmc & 0x02)) || (st == 2 && !(pmc & 0x04))) {
+			fail(L, -EBADMSG, "power state D%u, which the function does not support", st);
+			return;
+		}
 	}
 	if (d->msi_vectors) {
 		uint8_t ctl = cfg[d->msi_cap + 2];
@@ -1111,6 +1132,7 @@ static void ld_free(struct ld *L)
 		free(st);
 	}
 	free(L->groups);
+	free(L->group_slots);
 }
 
 static int ld_setup(struct ld *L)
@@ -1287,9 +1309,13 @@ static void ld_sections(struct ld *L, const uint8_t *p, size_t len, uint32_t nse
 			return;
 		}
 	}
-	if (L->ngroups != L->ngroups_hdr)
+	if (L->ngroups != L->ngroups_hdr) {
 		fail(L, -EBADMSG, "the machine section announces %u IOMMU groups, the stream has %u",
 		     L->ngroups_hdr, L->ngroups);
+		return;
+	}
+	if (sphb_sim_groups_index(L->groups, L->ngroups, &L->group_slots, &L->group_bits))
+		fail(L, -ENOMEM, "cannot allocate the IOMMU group index");
 }
 
 /* ---- commit: nothing below can fail ---- */
@@ -1371,6 +1397,10 @@ static void commit(struct ld *L)
 	m->groups = L->groups;
 	m->ngroups = L->ngroups;
 	L->groups = NULL;
+	free(m->group_slots);
+	m->group_slots = L->group_slots;
+	m->group_bits = L->group_bits;
+	L->group_slots = NULL;
 	/* the functions' stopped flags from the restored PE states; translations
 	 * cached by DMA handles are dropped */
 	sphb_eeh_sync(m);

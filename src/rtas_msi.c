@@ -312,6 +312,14 @@ SPHB_API int sphb_dev_msi(struct sphb_machine *m, const char *dev_id, unsigned v
 		uint32_t data = cfg16(d, msi_data_off(d));
 		if (vector >= nvec)
 			return -ERANGE;
+		if (ctl & 0x100) {
+			/* per-vector masking: a masked vector sets its Pending bit */
+			unsigned mo = d->msi_cap + ((ctl & 0x80) ? 0x10u : 0xcu);
+			if (get32(&d->cfg[mo]) >> vector & 1) {
+				d->cfg[mo + 4 + vector / 8] |= (uint8_t)(1u << (vector % 8));
+				return -EAGAIN;
+			}
+		}
 		if (ctl & 0x80)
 			addr |= (uint64_t)get32(&d->cfg[d->msi_cap + 8]) << 32;
 		return deliver(m, addr, (data & ~(nvec - 1)) | vector);

@@ -44,7 +44,8 @@ for b in "$@"; do
 		name=$(basename "$t" | sed 's/^replay_//')
 		run "$tag/fuzz-corpus/$name" "$t" "$top/tests/fuzz/corpus/$name"
 	done
-	for t in "$top"/tests/cli/*.sh "$top"/tests/conformance/*.sh "$top"/tests/abi/*.sh "$top"/tests/hw/*.sh; do
+	for t in "$top"/tests/cli/*.sh "$top"/tests/conformance/*.sh "$top"/tests/abi/*.sh "$top"/tests/hw/*.sh \
+		"$top"/tests/bench/*.sh; do
 		[ -f "$t" ] || continue
 		run "$tag/$(basename "$(dirname "$t")")/$(basename "$t" .sh)" sh "$t"
 	done

@@ -52,7 +52,7 @@ static inline void m_irq_pulse(void *o, uint32_t irq)
 }
 
 /* the device ids step() addresses (absent ones answer -ENOENT) */
-static const char *const dev_ids[] = { "a", "b", "c", "d", "e", "f", "x", "u" };
+static const char *const dev_ids[] = { "a", "b", "c", "d", "e", "f", "x", "u", "k", "v" };
 
 static inline uint64_t rnd(uint64_t *s)
 {
@@ -264,7 +264,7 @@ static inline uint64_t step(struct sphb_machine *m, struct mh *H, uint64_t *s)
 		idx = rn(s, 32); /* sometimes a PHB that does not exist */
 	ioba = W.off + (pick_index(&W, s) << W.shift);
 	H->last_pulse = 0;
-	switch (rn(s, 40)) {
+	switch (rn(s, 42)) {
 	case 0: case 1: case 2: case 3: case 4: case 5:
 		return hcall(m, 0x20, W.liobn, ioba, pick_tce(s), 0);
 	case 6: case 7:
@@ -379,7 +379,7 @@ static inline uint64_t step(struct sphb_machine *m, struct mh *H, uint64_t *s)
 	case 30:
 		return (uint64_t)sphb_clock_advance(m, rn(s, 3000));
 	case 31: case 32: { /* config writes, biased to Command and the capabilities */
-		static const uint32_t offs[] = { 0x04, 0x04, 0x06, 0x0c, 0x10, 0x3c, 0x42, 0x44, 0x4a,
+		static const uint32_t offs[] = { 0x04, 0x04, 0x06, 0x0c, 0x10, 0x3c, 0x42, 0x44, 0x4a, 0x60, 0x64,
 						 0x50, 0x52, 0x54, 0x5c, 0x62, 0x68, 0x104, 0x110 };
 		uint32_t sz = 1u << rn(s, 3), off = rn(s, 3) ? offs[rn(s, ARRAY_SIZE(offs))] : rn(s, 4096);
 		uint32_t val = rn(s, 3) ? (uint32_t)rnd(s) : rn(s, 2) ? 0x0006 : 0x8000;
@@ -411,6 +411,39 @@ static inline uint64_t step(struct sphb_machine *m, struct mh *H, uint64_t *s)
 		rc = sphb_dma_translate(m, rn(s, 6) ? buid : buid_of(idx), rn(s, 6) ? cfg : (uint32_t)rnd(s),
 				       ioba + rn(s, 4096), &gpa, &perm);
 		return mix(mix((uint64_t)rc, rc ? 0 : gpa), rc ? 0 : perm);
+	case 39: { /* a write into one of the function's capabilities */
+		const struct sphb_dev *d = sphb_dev_by_id(m, id);
+		unsigned caps[4], nc = 0;
+		uint32_t sz = 1u << rn(s, 3), off;
+
+		if (!d || d->kind != DEV_SIM)
+			return 0;
+		if (d->msi_cap)
+			caps[nc++] = d->msi_cap;
+		if (d->msix_cap)
+			caps[nc++] = d->msix_cap;
+		if (d->pm_cap)
+			caps[nc++] = d->pm_cap;
+		if (d->pcie_cap)
+			caps[nc++] = d->pcie_cap;
+		if (!nc)
+			return 0;
+		off = (caps[rn(s, nc)] + rn(s, 0x18)) & ~(sz - 1);
+		return (uint64_t)t_cfg_write(m, &H->h, buid, cfg | off, sz,
+					     rn(s, 2) ? (uint32_t)rnd(s) : 0xffffffffu);
+	}
+	case 40: { /* MSI on, every vector masked (where it can be), then a message */
+		const struct sphb_dev *d = sphb_dev_by_id(m, id);
+		unsigned mo;
+
+		if (!d || d->kind != DEV_SIM || !d->msi_cap)
+			return 0;
+		mo = d->msi_cap + ((d->cfg_init[d->msi_cap + 2] & 0x80) ? 0x10u : 0xcu);
+		h = (uint64_t)t_cfg_write(m, &H->h, buid, cfg | (d->msi_cap + 2u), 2, 1u | rn(s, 4) << 4);
+		h = mix(h, (uint64_t)t_cfg_write(m, &H->h, buid, cfg | mo, 4, rn(s, 4) ? 0xffffffffu : 0));
+		rc = sphb_dev_msi(m, id, rn(s, 8));
+		return mix(mix(h, (uint64_t)rc), H->last_pulse);
+	}
 	default:
 		if (rn(s, 60))
 			return 0;

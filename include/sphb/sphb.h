@@ -219,8 +219,9 @@ SPHB_API int sphb_clock_advance(struct sphb_machine *m, uint64_t ms);
  * does not drive the line. Returns 0, -ENOENT (no such device).
  * sphb_dev_msi: the device sends MSI/MSI-X vector `vector` with the message
  * the guest programmed; it reaches irq_pulse when it targets the PHB's MSI
- * window. -EIO: blocked (the PE is DMA-stopped); -EAGAIN: masked (MSI-X
- * pending bit set) or MSI/MSI-X not enabled; -ERANGE: no such vector.
+ * window. -EIO: blocked (the PE is DMA-stopped); -EAGAIN: masked (MSI-X or
+ * per-vector-masked MSI: pending bit set) or MSI/MSI-X not enabled; -ERANGE:
+ * no such vector.
  */
 SPHB_API int sphb_dev_intx(struct sphb_machine *m, const char *dev_id, int level);
 SPHB_API int sphb_dev_msi(struct sphb_machine *m, const char *dev_id, unsigned vector);

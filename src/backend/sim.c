@@ -14,22 +14,88 @@
 #define HOST_RESET_HOLD_MS 250u
 #define HOST_RESET_SETTLE_MS 1800u
 
+/* The groups by number, so that the per-call EEH paths do not scan
+ * m->groups (992 groups at 31 PHBs x 32 functions): open addressing over
+ * 2^group_bits slots, at most a quarter of them in use (few collisions: a
+ * lookup is one probe, rarely two), each holding an index into m->groups + 1. Groups are never removed (a group keeps its host state
+ * when its last function goes), so indices stay valid when m->groups moves;
+ * a state load replaces the array and its index together (migrate.c). */
+static unsigned group_hash(int group, unsigned bits)
+{
+	return (unsigned)(((uint32_t)group * 2654435769u) >> (32 - bits)); /* Fibonacci hashing */
+}
+
+static unsigned *group_slot(unsigned *slots, unsigned bits, const struct sphb_sim_group *groups,
+			    int group)
+{
+	unsigned mask = (1u << bits) - 1;
+
+	for (unsigned s = group_hash(group, bits);; s = (s + 1) & mask) /* a free slot ends it */
+		if (!slots[s] || groups[slots[s] - 1].group == group)
+			return &slots[s];
+}
+
+/* slots for n groups and one more, at least 2^min_bits */
+static int groups_index(const struct sphb_sim_group *groups, unsigned n, unsigned min_bits,
+			unsigned **slotsp, unsigned *bitsp)
+{
+	unsigned bits = min_bits, *slots;
+
+	while (4 * (n + 1) > 1u << bits)
+		bits++;
+	slots = calloc(1u << bits, sizeof(*slots));
+	if (!slots)
+		return -ENOMEM;
+	for (unsigned i = 0; i < n; i++)
+		*group_slot(slots, bits, groups, groups[i].group) = i + 1;
+	*slotsp = slots;
+	*bitsp = bits;
+	return 0;
+}
+
+int sphb_sim_groups_index(const struct sphb_sim_group *groups, unsigned n, unsigned **slots,
+			  unsigned *bits)
+{
+	*slots = NULL;
+	*bits = 0;
+	return n ? groups_index(groups, n, 4, slots, bits) : 0;
+}
+
+/* room for one more group: double the slots (and re-insert) when needed */
+static int group_slots_reserve(struct sphb_machine *m)
+{
+	unsigned bits, *slots;
+
+	if (m->group_bits && 4 * (m->ngroups + 1) <= 1u << m->group_bits)
+		return 0;
+	if (groups_index(m->groups, m->ngroups, m->group_bits ? m->group_bits : 4, &slots, &bits))
+		return -ENOMEM;
+	free(m->group_slots);
+	m->group_slots = slots;
+	m->group_bits = bits;
+	return 0;
+}
+
 struct sphb_sim_group *sphb_sim_group(struct sphb_machine *m, int group, bool create)
 {
 	struct sphb_sim_group *g;
+	unsigned *s;
 
-	for (unsigned i = 0; i < m->ngroups; i++)
-		if (m->groups[i].group == group)
-			return &m->groups[i];
-	if (!create)
+	if (m->group_bits) {
+		s = group_slot(m->group_slots, m->group_bits, m->groups, group);
+		if (*s)
+			return &m->groups[*s - 1];
+	}
+	if (!create || group_slots_reserve(m))
 		return NULL;
 	g = realloc(m->groups, (m->ngroups + 1) * sizeof(*g));
 	if (!g)
 		return NULL;
 	m->groups = g;
-	g = &m->groups[m->ngroups++];
+	g = &m->groups[m->ngroups];
 	memset(g, 0, sizeof(*g));
 	g->group = group;
+	*group_slot(m->group_slots, m->group_bits, m->groups, group) = ++m->ngroups;
 	return g;
 }
 
@@ -164,10 +230,15 @@ static int group_op(struct sphb_machine *m, struct sphb_sim_group *g,
 static int pe_op(struct sphb_machine *m, const int *groups, unsigned n,
 		 enum sphb_pe_op op, const struct sphb_pe_err *err)
 {
+	struct sphb_sim_group *g0;
+
 	if (n == 0)
 		return -ENODEV; /* a container without groups is never EEH-capable */
+	g0 = sphb_sim_group(m, groups[0], false);
 #if SPHB_VFIO
-	if (sphb_vfio_owns_group(m, groups[0]))
+	/* a group is simulated or vfio-pci's, never both (both adds check):
+	 * the simulated one is found in O(1), vfio-pci's by a list walk */
+	if (!g0 && sphb_vfio_owns_group(m, groups[0]))
 		return n == 1 ? sphb_vfio_pe_op(m, groups[0], (unsigned)op, err) : -ENODEV;
 #endif
 	if ((unsigned)op > SPHB_PE_INJECT_ERR)
@@ -175,7 +246,7 @@ static int pe_op(struct sphb_machine *m, const int *groups, unsigned n,
 	/* The kernel applies a container-wide op to every group in attach order
 	 * and returns the first non-zero result. */
 	for (unsigned i = 0; i < n; i++) {
-		struct sphb_sim_group *g = sphb_sim_group(m, groups[i], false);
+		struct sphb_sim_group *g = i ? sphb_sim_group(m, groups[i], false) : g0;
 		int rc;
 
 		if (!g || !g->ndevs)

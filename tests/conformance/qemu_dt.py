@@ -48,6 +48,20 @@ TWINS = {
                       "subsys=0x0004,bar0=io:0x20,bar1=mem32:0x1000,bar4=mem64pref:0x4000,msix=2,msix-bar=1",
 }
 
+# Cloned devices (sim-pci,config=DUMP, docs/cli.md): "clone:MODEL" in a
+# topology is QEMU's MODEL (with these extra device properties and QEMU
+# arguments) against sim-pci with the dump of tests/conformance/traces/dumps.
+TOP = os.environ.get("SPHB_TOP") or os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
+CLONES = {
+    "nvme": ("nvme.lspci", ",drive=dn,serial=gtnvme0", ["-blockdev", "driver=null-co,node-name=dn"]),
+    "virtio-blk-pci": ("virtio-blk.lspci", ",drive=dv,iommu_platform=on,disable-legacy=on",
+                       ["-blockdev", "driver=null-co,node-name=dv"]),
+    "e1000": ("e1000.lspci", "", []),
+}
+for _model, (_dump, _, _) in CLONES.items():
+    TWINS["clone:" + _model] = "config=" + os.path.join(os.path.abspath(TOP), "tests", "conformance",
+                                                        "traces", "dumps", _dump)
+
 # (name, PHBs [(qemu props, sphb props)], devices [(model, bus, addr, extra)])
 TOPOLOGIES = [
     ("default", [], [("e1000e", "pci.0", "2", ""), ("virtio-rng-pci", "pci.0", "3", "")]),
@@ -57,6 +71,9 @@ TOPOLOGIES = [
      [("virtio-rng-pci", "p2.0", "1", "")]),
     ("multifunction", [], [("e1000", "pci.0", "4.0", "multifunction=on"),
                            ("e1000", "pci.0", "4.1", ""), ("e1000e", "pci.0", "4.2", "")]),
+    ("clones", [("index=1,id=phb1", "index=1,id=phb1")],    # the shared traces' run B
+     [("clone:nvme", "pci.0", "2", ""), ("clone:virtio-blk-pci", "phb1.0", "2", ""),
+      ("clone:e1000", "phb1.0", "3", "")]),
 ]
 
 SKIP_PHB = re.compile(r"^ibm,drc-|^ibm,my-drc-index$")
@@ -101,7 +118,12 @@ def compare_dt(name, phbs, devs, tmp):
         qargs += ["-device", "spapr-pci-host-bridge," + q]
         sargs += ["-device", "spapr-pci-host-bridge," + s]
     for i, (model, bus, addr, extra) in enumerate(devs):
-        qargs += ["-device", "%s,bus=%s,addr=%s%s" % (model, bus, addr, "," + extra if extra else "")]
+        qprops = ""
+        if model.startswith("clone:"):
+            _, qprops, more = CLONES[model[6:]]
+            qargs += more
+        qargs += ["-device", "%s,bus=%s,addr=%s%s%s" % (model.split(":")[-1], bus, addr, qprops,
+                                                      "," + extra if extra else "")]
         sargs += ["-device", "sim-pci,bus=%s,addr=%s,id=d%d,%s%s" % (bus, addr, i, TWINS[model],
                                                                    "," + extra if extra else "")]
     subprocess.run(qargs, check=True, capture_output=True, timeout=120)

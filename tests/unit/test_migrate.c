@@ -17,6 +17,7 @@
  * docs/migration.md, and uses the library's internals only to find the DMA
  * windows in place (to choose addresses), never to build expectations. */
 #include <stdbool.h>
+#include <unistd.h>
 
 #include "state_ops.h"
 #include "stream.h"
@@ -37,6 +38,56 @@ static const char *const dev_desc[] = {
 };
 #define UNPLUG_DESC "sim-pci,bus=g.0,addr=4,id=u,iommu-group=7,msi=2"
 
+/* Cloned functions (sim-pci,config=FILE): QEMU's nvme (MSI-X, PM, PCIe), and
+ * a function with power management (D2 but not D1) and per-vector-maskable
+ * MSI, whose Pending bits the function sets. */
+static const char clone_dump[] =
+	"00:04.0 Ethernet controller: Example Corp. Device 4321 (rev 02)\n"
+	"\tRegion 0: Memory at fe000000 (32-bit, non-prefetchable) [size=4K]\n"
+	"\n"
+	"00: 34 12 21 43 00 00 10 00 02 00 00 02 00 00 00 00\n"
+	"10: 00 00 00 fe 00 00 00 00 00 00 00 00 00 00 00 00\n"
+	"20: 00 00 00 00 00 00 00 00 00 00 00 00 34 12 02 00\n"
+	"30: 00 00 00 00 40 00 00 00 00 00 00 00 00 01 00 00\n"
+	"40: 01 50 03 04 00 00 00 00 00 00 00 00 00 00 00 00\n"
+	"50: 05 00 86 01 00 00 00 00 00 00 00 00 00 00 00 00\n"
+	"60: 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00\n"
+	"70: 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00\n";
+static char clone_k[512], clone_v[512], clone_path[300];
+
+static void clones_prepare(void)
+{
+	const char *top = getenv("SPHB_TOP");
+	char dir[] = "/tmp/sphb-migrate-XXXXXX";
+	FILE *f;
+
+	if (!mkdtemp(dir)) {
+		perror("mkdtemp");
+		exit(1);
+	}
+	snprintf(clone_path, sizeof(clone_path), "%s/pm-msi.lspci", dir);
+	f = fopen(clone_path, "w");
+	if (!f || fputs(clone_dump, f) < 0 || fclose(f)) {
+		perror(clone_path);
+		exit(1);
+	}
+	snprintf(clone_k, sizeof(clone_k), "sim-pci,bus=s.0,addr=3,id=k,iommu-group=4,config=%s", clone_path);
+	snprintf(clone_v, sizeof(clone_v),
+		 "sim-pci,bus=g.0,addr=5,id=v,iommu-group=6,config=%s/tests/conformance/traces/dumps/nvme.lspci",
+		 top ? top : ".");
+}
+
+static void clones_remove(void)
+{
+	char *slash = strrchr(clone_path, '/');
+
+	remove(clone_path);
+	if (slash) {
+		*slash = '\0';
+		rmdir(clone_path);
+	}
+}
+
 /* The compact machine of the corruption tests (a small stream). */
 static const char *const small_desc[] = {
 	"spapr-pci-host-bridge,index=1,id=g,pe-mode=per-group",
@@ -54,13 +105,15 @@ static const char *const small_desc[] = {
 static struct sphb_machine *build(struct mh *H, uint64_t order, bool with_u)
 {
 	struct sphb_machine *m = new_machine(H);
-	const char *d[ARRAY_SIZE(dev_desc) + 1];
+	const char *d[ARRAY_SIZE(dev_desc) + 3];
 	unsigned n = 0, p[ARRAY_SIZE(phb_desc)];
 
 	for (unsigned i = 0; i < ARRAY_SIZE(phb_desc); i++)
 		p[i] = i;
 	for (unsigned i = 0; i < ARRAY_SIZE(dev_desc); i++)
 		d[n++] = dev_desc[i];
+	d[n++] = clone_k;
+	d[n++] = clone_v;
 	if (with_u)
 		d[n++] = UNPLUG_DESC;
 	if (order) {
@@ -194,6 +247,7 @@ static void compare(struct sphb_machine *A, struct mh *HA, struct sphb_machine *
 /* what the saved states held, read from the stream (docs/migration.md) */
 struct stats {
 	unsigned ddw, tces, msi, frozen, reset, permanent, busy, ej_open, intx, chunks, empty_groups;
+	unsigned pm_low, msi_pending;	/* the clone 'k': D2/D3, MSI Pending bits set */
 };
 
 
@@ -230,6 +284,10 @@ static void stats(const uint8_t *p, size_t n, struct stats *st)
 			break;
 		case 4:
 			st->intx += b[dev_state(&sv[i])];
+			if (b[5] == 1 && b[6] == 'k') {
+				st->pm_low += (b[dev_cfg(&sv[i]) + 0x44] & 3) != 0;
+				st->msi_pending += le(b + dev_cfg(&sv[i]) + 0x64, 4) != 0;
+			}
 			o = dev_cfg(&sv[i]) + le(b + dev_fixed(&sv[i]) + 10, 4);
 			for (unsigned bar = 0; bar < 7; bar++) {
 				uint32_t c = (uint32_t)le(b + o, 4), csz = 256;
@@ -325,11 +383,12 @@ static void property(void)
 	}
 	printf("property: %u seeds, %u loaded (%u into dirtied machines, %u after an unplug), %llu stream bytes\n",
 	       seeds, loaded, dirty, unplugged, (unsigned long long)bytes);
-	printf("property: the states held %u DDWs, %u TCEs in use, %u MSI allocations, %u frozen PEs, %u held resets, %u permanent PEs, %u busy hosts, %u open errinjct sessions, %u asserted INTx, %u BAR chunks, %u groups without functions\n",
+	printf("property: the states held %u DDWs, %u TCEs in use, %u MSI allocations, %u frozen PEs, %u held resets, %u permanent PEs, %u busy hosts, %u open errinjct sessions, %u asserted INTx, %u BAR chunks, %u groups without functions, %u clones in D2/D3, %u with MSI Pending bits\n",
 	       st.ddw, st.tces, st.msi, st.frozen, st.reset, st.permanent, st.busy, st.ej_open, st.intx,
-	       st.chunks, st.empty_groups);
-	CHECK(st.ddw && st.tces && st.msi && st.frozen && st.reset && st.permanent && st.busy &&
-	      st.ej_open && st.intx && st.chunks && st.empty_groups);
+	       st.chunks, st.empty_groups, st.pm_low, st.msi_pending);
+	if (seeds >= 48) /* the default run reaches every kind of state */
+		CHECK(st.ddw && st.tces && st.msi && st.frozen && st.reset && st.permanent && st.busy &&
+		      st.ej_open && st.intx && st.chunks && st.empty_groups && st.pm_low && st.msi_pending);
 }
 
 
@@ -840,6 +899,40 @@ static void edge_windows(void)
 	free_machine(B, &HB);
 }
 
+/* the clone 'k': power states and MSI Pending bits */
+static void clone_fields(void)
+{
+	const char *desc[] = { "spapr-pci-host-bridge,index=2,id=s", clone_k, NULL };
+	struct mh HB;
+	struct sphb_machine *B = build_list(&HB, desc);
+	struct edit_ctx E = { 0 };
+	uint8_t *sb, *p;
+	size_t nb, c;
+
+	sb = save(B, &nb);
+	start(&E, sb, nb);
+	c = dev_cfg(find(E.sv, E.ns, 4, 0x218));
+	p = at(&E, 4, 0x218, 0);
+	CHECK_EQ(p[c + 0x40], 0x01);	/* PM */
+	CHECK_EQ(p[c + 0x50], 0x05);	/* MSI, 64-bit, maskable: Pending at 0x64 */
+	p[c + 0x44] = 1;
+	EXPECT(-EBADMSG, "power state D1, which the function does not support");
+	start(&E, sb, nb); p = at(&E, 4, 0x218, 0); p[c + 0x44] = 2;
+	fix(E.p, E.n);
+	CHECK_EQ(sphb_machine_load(B, E.p, E.n), 0);
+	CHECK(same_save(B, E.p, E.n));
+	CHECK_EQ(sphb_machine_load(B, sb, nb), 0);
+	start(&E, sb, nb); p = at(&E, 4, 0x218, 0); p[c + 0x65] = 1; /* vector 8 of 8 */
+	EXPECT(-EBADMSG, "config byte 0x065");
+	start(&E, sb, nb); p = at(&E, 4, 0x218, 0); p[c + 0x64] = 0x81;
+	fix(E.p, E.n);
+	CHECK_EQ(sphb_machine_load(B, E.p, E.n), 0);
+	CHECK(same_save(B, E.p, E.n));
+	free(E.p);
+	free(sb);
+	free_machine(B, &HB);
+}
+
 /* ---- another description ---- */
 
 static void other_description(void)
@@ -1053,12 +1146,15 @@ static void dma_handles(void)
 
 int main(void)
 {
+	clones_prepare();
 	format();
 	dma_handles();
 	targeted();
 	edge_windows();
+	clone_fields();
 	other_description();
 	corruption();
 	property();
+	clones_remove();
 	return t_result();
 }
