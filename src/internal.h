@@ -350,6 +350,8 @@ void sphb_lsi_update(struct sphb_dev *d);
 struct sphb_tce_table;
 struct sphb_tce_table *sphb_tce_new(uint32_t liobn, uint64_t bus_offset, unsigned page_shift,
 				    uint64_t nb);
+/* Free a table that was never published (NULL: nothing). */
+void sphb_tce_free(struct sphb_tce_table *t);
 /* Make t window w of the PHB (NULL: no window); the old table is retired.
  * Mirrors the change into the PHB's VFIO containers; < 0: the host refused
  * the new window (the PHB has it anyway: the caller decides). */

@@ -53,6 +53,12 @@ static void table_free(struct sphb_tce_table *t)
 	free(t);
 }
 
+void sphb_tce_free(struct sphb_tce_table *t)
+{
+	if (t)
+		table_free(t);
+}
+
 struct sphb_tce_table *sphb_tce_new(uint32_t liobn, uint64_t bus_offset, unsigned page_shift,
 				    uint64_t nb)
 {

@@ -98,6 +98,35 @@ SPHB_API int sphb_machine_del(struct sphb_machine *m, const char *id);
  * every PHB's PEs are re-enabled (thawed) as after a partition reboot. */
 SPHB_API int sphb_machine_reset(struct sphb_machine *m);
 
+/*
+ * Save/restore (live migration), format and guarantees in docs/migration.md.
+ *
+ * sphb_machine_save: serialize everything guest-visible the machine holds
+ * (DMA windows and the TCEs in use, MSI allocations, LSI levels, PE and
+ * simulated-host EEH state, the errinjct session, the virtual clock, sim-pci
+ * config spaces and BAR contents) into buf. *needed (may be NULL) receives
+ * the stream's size. Returns 0; -ENOSPC when buf is NULL or len is smaller
+ * than *needed (size query: buf NULL, len 0; buf's contents are then
+ * unspecified); -ENOTSUP when the machine has a vfio-pci device (its state is
+ * in the host device); -EINVAL for bad arguments. The same state always
+ * gives the same bytes.
+ *
+ * sphb_machine_load: restore a stream into a machine built from the same
+ * description (the same -device list, in any order). The whole stream is
+ * checked first (header, checksum, every section and field, against this
+ * machine's description and the model's invariants); on any error nothing
+ * changes and one ERROR message naming the field is logged. Returns 0;
+ * -EBADMSG: malformed or inconsistent stream (truncated, checksum mismatch,
+ * a value out of range); -ENXIO: the stream describes another machine (PHBs,
+ * devices, properties differ); -ENOTSUP: a format version or a mandatory
+ * section this library does not know, or a vfio-pci device in the machine;
+ * -ENOMEM; -EINVAL for bad arguments. After a load every function's DMA
+ * state is recomputed, open DMA handles drop their cached translations, and
+ * irq_set reports every LSI whose level changed.
+ */
+SPHB_API int sphb_machine_save(struct sphb_machine *m, void *buf, size_t len, size_t *needed);
+SPHB_API int sphb_machine_load(struct sphb_machine *m, const void *buf, size_t len);
+
 /* BUID of the PHB whose id (or bus name "ID.0") is `id`. -ENOENT if none. */
 SPHB_API int sphb_phb_buid(const struct sphb_machine *m, const char *id,
 			   uint64_t *buid);

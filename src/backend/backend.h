@@ -62,6 +62,10 @@ struct sphb_sim_group {
 };
 
 struct sphb_sim_group *sphb_sim_group(struct sphb_machine *m, int group, bool create);
+/* A fresh index (m->group_slots, m->group_bits) of n groups, for a state
+ * load that replaces m->groups: NULL and 0 for none; -ENOMEM. */
+int sphb_sim_groups_index(const struct sphb_sim_group *groups, unsigned n, unsigned **slots,
+			  unsigned *bits);
 void sphb_sim_group_put(struct sphb_machine *m, int group);
 /* The host's own view of the group's PE (no failure injection). */
 int sphb_sim_state(const struct sphb_machine *m, const struct sphb_sim_group *g);

@@ -18,7 +18,8 @@
  * m->groups (992 groups at 31 PHBs x 32 functions): open addressing over
  * 2^group_bits slots, at most a quarter of them in use (few collisions: a
  * lookup is one probe, rarely two), each holding an index into m->groups + 1. Groups are never removed (a group keeps its host state
- * when its last function goes), so indices stay valid when m->groups moves. */
+ * when its last function goes), so indices stay valid when m->groups moves;
+ * a state load replaces the array and its index together (migrate.c). */
 static unsigned group_hash(int group, unsigned bits)
 {
 	return (unsigned)(((uint32_t)group * 2654435769u) >> (32 - bits)); /* Fibonacci hashing */
@@ -34,20 +35,41 @@ static unsigned *group_slot(unsigned *slots, unsigned bits, const struct sphb_si
 			return &slots[s];
 }
 
-/* room for one more group: double the slots (and re-insert) when needed */
-static int group_slots_reserve(struct sphb_machine *m)
+/* slots for n groups and one more, at least 2^min_bits */
+static int groups_index(const struct sphb_sim_group *groups, unsigned n, unsigned min_bits,
+			unsigned **slotsp, unsigned *bitsp)
 {
-	unsigned bits = m->group_bits ? m->group_bits : 4, *slots;
+	unsigned bits = min_bits, *slots;
 
-	if (m->group_bits && 4 * (m->ngroups + 1) <= 1u << m->group_bits)
-		return 0;
-	while (4 * (m->ngroups + 1) > 1u << bits)
+	while (4 * (n + 1) > 1u << bits)
 		bits++;
 	slots = calloc(1u << bits, sizeof(*slots));
 	if (!slots)
 		return -ENOMEM;
-	for (unsigned i = 0; i < m->ngroups; i++)
-		*group_slot(slots, bits, m->groups, m->groups[i].group) = i + 1;
+	for (unsigned i = 0; i < n; i++)
+		*group_slot(slots, bits, groups, groups[i].group) = i + 1;
+	*slotsp = slots;
+	*bitsp = bits;
+	return 0;
+}
+
+int sphb_sim_groups_index(const struct sphb_sim_group *groups, unsigned n, unsigned **slots,
+			  unsigned *bits)
+{
+	*slots = NULL;
+	*bits = 0;
+	return n ? groups_index(groups, n, 4, slots, bits) : 0;
+}
+
+/* room for one more group: double the slots (and re-insert) when needed */
+static int group_slots_reserve(struct sphb_machine *m)
+{
+	unsigned bits, *slots;
+
+	if (m->group_bits && 4 * (m->ngroups + 1) <= 1u << m->group_bits)
+		return 0;
+	if (groups_index(m->groups, m->ngroups, m->group_bits ? m->group_bits : 4, &slots, &bits))
+		return -ENOMEM;
 	free(m->group_slots);
 	m->group_slots = slots;
 	m->group_bits = bits;
@@ -145,6 +167,7 @@ static void reset_group_devices(struct sphb_machine *m, int group, bool deactiva
 			sphb_cfg_write(d, restored[i], 4, d->host_saved[restored[i] / 4]);
 		sphb_cfg_write(d, 0x0c, 1, d->host_saved[3] & 0xff);
 		sphb_cfg_write(d, PCI_COMMAND, 2, d->host_saved[1] & 0x0507);
+		sphb_lsi_update(d); /* INTx Disable may have come back */
 	}
 }
 

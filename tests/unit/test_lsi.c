@@ -191,6 +191,32 @@ static void intx_disable(void)
 	t_free(m, &h);
 }
 
+/* The host's end of a held reset restores the Command register it saved,
+ * INTx Disable included: a line the function asserted during the reset
+ * follows the restored bit (it stayed asserted before the fix). */
+static void reset_restores_intx_disable(void)
+{
+	const char *specs[] = { "sim-pci,addr=3,id=d,iommu-group=4", NULL };
+	const uint32_t d = 3 << 3;
+	uint32_t a[4] = { 1, (uint32_t)(T_BUID0 >> 32), (uint32_t)T_BUID0, 1 }, r[1];
+
+	m = machine(sizeof(struct sphb_host_ops), false, specs);
+	CHECK_EQ(t_cfg_write(m, &h, T_BUID0, d << 8 | 0x04, 2, 0x0402), 0);
+	t_rtas_n(m, &h, (uint32_t)t_token("ibm,set-slot-reset"), 4, 1, a, r); /* hot reset held */
+	CHECK_EQ((int32_t)r[0], 0);
+	CHECK_EQ(sphb_dev_intx(m, "d", 1), 0); /* Command is 0 now: the line rises */
+	CHECK_EQ(level[0x1203], 1);
+	a[3] = 0;
+	t_rtas_n(m, &h, (uint32_t)t_token("ibm,set-slot-reset"), 4, 1, a, r); /* deactivate */
+	CHECK_EQ((int32_t)r[0], 0);
+	CHECK_EQ(cmd_status(T_BUID0, d, 0x04) & 0x400, 0x400);
+	CHECK_EQ(level[0x1203], 0);
+	CHECK_EQ(sphb_dev_intx(m, "d", 0), 0);
+	CHECK_EQ(sphb_dev_intx(m, "d", 1), 0);
+	CHECK_EQ(level[0x1203], 0);
+	t_free(m, &h);
+}
+
 /* The interrupt-map emitted for the device tree names the very lines that
  * irq_set drives, for each slot and pin, on every PHB. */
 struct imap { uint32_t buid_lo; uint32_t map[32 * 4 * 7]; size_t n; unsigned phbs; };
@@ -290,6 +316,7 @@ int main(void)
 {
 	swizzle();
 	intx_disable();
+	reset_restores_intx_disable();
 	fdt_agrees();
 	old_ops();
 	return t_result();

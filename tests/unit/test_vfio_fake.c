@@ -961,9 +961,41 @@ static void fault_injection(void)
 	}
 }
 
+/* Save/restore (docs/migration.md) refuses a machine with a pass-through
+ * function: its state is in the host device. Nothing reaches the kernel. */
+static void migration_refused(void)
+{
+	struct t_host h2;
+	struct sphb_machine *plain = t_machine(&h2, "spapr-pci-host-bridge,index=1,id=g,pe-mode=per-group",
+					       "sim-pci,addr=3,id=s", NULL);
+	uint8_t buf[16384];
+	size_t need = 1, n = 0;
+
+	reset_kernel();
+	m = machine(false);
+	CHECK_EQ(sphb_machine_add(m, "sim-pci,addr=3,id=s"), 0);
+	CHECK_EQ(sphb_machine_add(m, "vfio-pci,host=0001:01:00.0,bus=pci.0,addr=2,id=nic"), 0);
+	trace[0] = '\0';
+	CHECK_EQ(sphb_machine_save(m, NULL, 0, &need), -ENOTSUP);
+	CHECK_EQ(need, 0);
+	CHECK_LOG("save: vfio-pci device 'nic'");
+	CHECK_EQ(sphb_machine_save(plain, buf, sizeof(buf), &n), 0);
+	CHECK_EQ(sphb_machine_load(m, buf, n), -ENOTSUP);
+	CHECK_LOG("load: vfio-pci device 'nic': a pass-through function's state lives in the host device");
+	CHECK_TRACE("");
+	/* unplugged, the machine migrates */
+	CHECK_EQ(sphb_machine_del(m, "nic"), 0);
+	CHECK_EQ(sphb_machine_load(m, buf, n), 0);
+	CHECK_EQ(sphb_machine_save(m, NULL, 0, &need), -ENOSPC);
+	CHECK_EQ(need, n);
+	end_machine();
+	t_free(plain, &h2);
+}
+
 int main(void)
 {
 	sphb_vfio_set_sys(&fake);
+	migration_refused();
 	shared_mode();
 	per_group_mode();
 	old_host_ops();
