@@ -224,13 +224,20 @@ static void do_eeh(struct in *in)
 	}
 }
 
+/* RAM written since the last input: cleared before the next one */
+static size_t dirty_lo = RAM_SIZE, dirty_hi;
+
 static void do_mem(struct in *in)
 {
 	uint64_t off = take(in, 3) % RAM_SIZE;
-	size_t n = (size_t)take(in, 1) * 8;
+	size_t n = (size_t)take(in, 1) * 8, i;
 
-	for (size_t i = 0; i < n && off + i < RAM_SIZE && in->n; i++)
+	for (i = 0; i < n && off + i < RAM_SIZE && in->n; i++)
 		h.ram[off + i] = (uint8_t)take(in, 1);
+	if (i && off < dirty_lo)
+		dirty_lo = (size_t)off;
+	if (i && off + i > dirty_hi)
+		dirty_hi = (size_t)off + i;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -244,7 +251,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (!h.ram)
 			abort();
 	}
-	memset(h.ram, 0, RAM_SIZE);
+	if (dirty_hi > dirty_lo)
+		memset(h.ram + dirty_lo, 0, dirty_hi - dirty_lo);
+	dirty_lo = RAM_SIZE;
+	dirty_hi = 0;
+	memset(h.ram + T_BUF, 0, 0x1000); /* RTAS buffers: lists may sit there too */
 	nstarts = 3;
 	ops.log = quiet;
 	if (sphb_machine_new_default(&ops, &h, &m))

@@ -100,7 +100,7 @@ struct mphb {
 	uint64_t dma_win_addr, dma_win_size;
 };
 static const struct mphb phbs[NPHB] = {
-	{ 0, true, false, 0, 0x40000000 },		/* "pci": default PHB */
+	{ 0, true, false, 0, 0x1000000 },		/* "pci": the default PHB, 16 MiB window */
 	{ 1, true, true, 0, 0x100000 },			/* "g": per-group EEH */
 	{ 2, false, false, 0x10000000, 0x10000 },	/* "n": ddw=off */
 };
@@ -140,9 +140,25 @@ static const char *const dev_specs[NDEV] = {
 	"sim-pci,bus=g.0,addr=5,id=p5,device=0x0015,msi=2",
 	"sim-pci,bus=n.0,addr=1,id=n1,device=0x0021,msi=16",
 };
-/* the PEs of PHB "g": PE address = config address of the lowest function */
-static const uint32_t pe_addr[NPE] = { 2 << 11, 3 << 11, 4 << 11 };
-static const unsigned pe_nfuncs[NPE] = { 1, 2, 1 };
+static bool present[NDEV];	/* plugged in (hot unplug takes some away) */
+
+/* the PEs of PHB "g": PE address = config address of the lowest function
+ * present; a PE with no function present does not exist */
+static uint32_t pe_addr(unsigned i)
+{
+	for (unsigned d = 0; d < NDEV; d++)
+		if (devs[d].pe == (int)i && present[d])
+			return (uint32_t)devs[d].devfn << 8;
+	return 0;
+}
+
+static unsigned pe_nfuncs(unsigned i)
+{
+	unsigned n = 0;
+	for (unsigned d = 0; d < NDEV; d++)
+		n += devs[d].pe == (int)i && present[d];
+	return n;
+}
 
 /* ---- the reference model ---- */
 
@@ -243,7 +259,7 @@ static int dev_by_cfg(unsigned p, uint32_t cfg)
 	if ((cfg >> 16 & 0xff) != 0)
 		return -1; /* every device sits on the root bus */
 	for (unsigned d = 0; d < NDEV; d++)
-		if (devs[d].phb == p && devs[d].devfn == (cfg >> 8 & 0xff))
+		if (present[d] && devs[d].phb == p && devs[d].devfn == (cfg >> 8 & 0xff))
 			return (int)d;
 	return -1;
 }
@@ -323,7 +339,7 @@ static void check_dma(unsigned p, int d, uint32_t requester, uint64_t a)
 	uint64_t gpa = 0, hgpa = 0;
 	unsigned perm = 0, hperm = 0;
 	int rc = sphb_dma_translate(m, BUID(phbs[p].index), requester, a, &gpa, &perm);
-	int pe = d >= 0 ? devs[d].pe : -1;
+	int pe = d >= 0 && present[d] ? devs[d].pe : -1;
 	uint32_t info;
 
 	if (d >= 0 && handles[d]) {
@@ -365,9 +381,12 @@ static void check_dma(unsigned p, int d, uint32_t requester, uint64_t a)
 
 static void check_pe(unsigned i)
 {
-	uint32_t a[3] = { pe_addr[i], (uint32_t)(BUID(1) >> 32), (uint32_t)BUID(1) }, r[5];
+	uint32_t a[3] = { pe_addr(i), (uint32_t)(BUID(1) >> 32), (uint32_t)BUID(1) }, r[5];
 	uint32_t info, val = 0;
 	int st = pe_visible(i, &info);
+
+	if (!pe_nfuncs(i))
+		return;
 
 	rtas("ibm,read-slot-reset-state2", 3, 4, a, r);
 	EXPECT_EQ("read-slot-reset-state2 status", (int32_t)r[0], 0);
@@ -378,7 +397,7 @@ static void check_pe(unsigned i)
 		EXPECT_EQ("PE capabilities", r[2], 1);
 	/* MMIO-stopped (1, 2, 5P): config loads return all-ones (R1-5.4.1.1-8) */
 	for (unsigned d = 0; d < NDEV; d++) {
-		if (devs[d].pe != (int)i)
+		if (devs[d].pe != (int)i || !present[d])
 			continue;
 		EXPECT_EQ("config read status",
 			  t_cfg_read(m, &h, BUID(1), (uint32_t)devs[d].devfn << 8, 4, &val), 0);
@@ -396,6 +415,9 @@ static void check_msi(unsigned d)
 			  (uint32_t)BUID(ph->index), 0 }, r[3];
 	const struct msi *s = &msis[d];
 	unsigned probe[3] = { 0, s->count ? s->count - 1 : 0, s->count };
+
+	if (!present[d])
+		return;
 
 	for (unsigned k = 0; k < 3; k++) {
 		a[3] = probe[k];
@@ -747,8 +769,13 @@ static void op_freeze(struct in *in)
 	unsigned d = pick_pe_dev(in);
 	uint32_t cfg = 0;
 
+	if (!present[d]) {
+		EXPECT_EQ("sphb_host_freeze of an unplugged device", sphb_host_freeze(m, devs[d].id, &cfg),
+			  -ENOENT);
+		return;
+	}
 	EXPECT_EQ("sphb_host_freeze", sphb_host_freeze(m, devs[d].id, &cfg), 0);
-	EXPECT_EQ("frozen PE address", cfg, pe_addr[devs[d].pe]);
+	EXPECT_EQ("frozen PE address", cfg, pe_addr((unsigned)devs[d].pe));
 	pe_freeze((unsigned)devs[d].pe);
 }
 
@@ -756,8 +783,9 @@ static void op_busy(struct in *in)
 {
 	unsigned d = pick_pe_dev(in), ms = U16(in) % 5000;
 
-	EXPECT_EQ("sphb_host_busy", sphb_host_busy(m, devs[d].id, ms), 0);
-	pes[devs[d].pe].busy_until = now() + ms;
+	EXPECT_EQ("sphb_host_busy", sphb_host_busy(m, devs[d].id, ms), present[d] ? 0 : -ENOENT);
+	if (present[d])
+		pes[devs[d].pe].busy_until = now() + ms;
 }
 
 static void op_clock(struct in *in)
@@ -1026,7 +1054,7 @@ static void op_change_msi(struct in *in)
 	a[4] = req;
 	a[5] = seq;
 	rtas("ibm,change-msi", 6, nret, a, r);
-	if (empty) {
+	if (empty || !present[d]) {
 		EXPECT_EQ("change-msi on an empty slot", (int32_t)r[0], -3);
 		return;
 	}
@@ -1130,12 +1158,12 @@ static void op_get_config_addr_info(struct in *in)
 	}
 	if (fn == 1) {
 		EXPECT_EQ("get-config-addr-info2 1", (int32_t)r[0], 0);
-		EXPECT_EQ("PE mode", r[1], pe < 0 ? 0 : pe_nfuncs[pe] == 1 ? 1 : 2);
+		EXPECT_EQ("PE mode", r[1], pe < 0 ? 0 : pe_nfuncs((unsigned)pe) == 1 ? 1 : 2);
 		return;
 	}
 	EXPECT_EQ("get-config-addr-info2 0", (int32_t)r[0], pe < 0 ? -3 : 0);
 	if (pe >= 0)
-		EXPECT_EQ("PE address", r[1], pe_addr[pe]);
+		EXPECT_EQ("PE address", r[1], pe_addr((unsigned)pe));
 }
 
 static void op_machine_reset(struct in *in)
@@ -1163,6 +1191,31 @@ static void op_machine_reset(struct in *in)
 	}
 }
 
+/* hot unplug a device, or plug it back */
+static void op_hotplug(struct in *in)
+{
+	static const unsigned pluggable[] = { 2, 6, 7, 8, 9 }; /* m2 p2 p3 p4 p5 */
+	unsigned d = pluggable[U8(in) % 5];
+	int pe = devs[d].pe;
+
+	if (!present[d]) {
+		EXPECT_EQ("hot plug", sphb_machine_add(m, dev_specs[d]), 0);
+		present[d] = true;
+		return;
+	}
+	EXPECT_EQ("hot unplug", sphb_machine_del(m, devs[d].id), 0);
+	present[d] = false;
+	msi_release(d); /* its MSIs go back to the pool */
+	if (pe < 0)
+		return;
+	/* the host gets the PE back and thaws it, unless it is busy with it or
+	 * its reset is held (docs/eeh.md, linux-eeh.md A.5) */
+	if (!(now() < pes[pe].busy_until) && pes[pe].st != 1)
+		pes[pe].st = 0;
+	if (!pe_nfuncs((unsigned)pe))
+		pes[pe].permanent = false; /* the PE is gone with its last function */
+}
+
 typedef void op_fn(struct in *in);
 static op_fn *const ops[] = {
 	op_put_tce, op_put_tce, op_get_tce, op_stuff_tce, op_put_indirect,
@@ -1170,27 +1223,30 @@ static op_fn *const ops[] = {
 	op_freeze, op_busy, op_clock, op_set_eeh_option, op_set_eeh_option,
 	op_set_slot_reset, op_set_slot_reset, op_configure_pe, op_slot_error_detail,
 	op_errinjct_session, op_errinjct, op_change_msi, op_change_msi,
-	op_get_config_addr_info, op_machine_reset,
+	op_get_config_addr_info, op_machine_reset, op_hotplug,
 };
 #define NOPS (sizeof(ops) / sizeof(ops[0]))
 
 static void setup(void)
 {
 	static const char *const phb_specs[] = {
+		"spapr-pci-host-bridge,index=0,id=pci,dma_win_size=0x1000000",
 		"spapr-pci-host-bridge,index=1,id=g,pe-mode=per-group,dma_win_size=0x100000",
 		"spapr-pci-host-bridge,index=2,id=n,ddw=off,dma_win_addr=0x10000000,dma_win_size=0x10000",
 	};
 	struct sphb_host_ops o = t_ops();
 
 	o.log = quiet;
-	if (sphb_machine_new_default(&o, &h, &m))
+	if (sphb_machine_new(&o, &h, &m))
 		abort();
-	for (unsigned i = 0; i < 2; i++)
+	for (unsigned i = 0; i < 3; i++)
 		if (sphb_machine_add(m, phb_specs[i]))
 			abort();
-	for (unsigned d = 0; d < NDEV; d++)
+	for (unsigned d = 0; d < NDEV; d++) {
 		if (sphb_machine_add(m, dev_specs[d]))
 			abort();
+		present[d] = true;
+	}
 	for (unsigned p = 0; p < NPHB; p++)
 		win_default(p);
 	memset(pes, 0, sizeof(pes));
@@ -1227,7 +1283,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (!h.ram)
 			abort();
 	}
-	memset(h.ram, 0, RAM_SIZE);
+	/* RAM is not cleared between inputs: every byte the library reads
+	 * (argument buffers, TCE lists, errinjct buffers) is written first */
 	setup();
 	for (step = 0; in.n; step++) {
 		unsigned op = U8(&in);
@@ -1236,9 +1293,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		for (unsigned i = 0; i < NPE; i++)
 			check_pe(i);
 		{
-			unsigned p = step % NPHB, w = (step / NPHB) % 2;
-			if (win[p][w].on)
-				check_tce(p, w, (step * 2654435761u) % win[p][w].nb);
+			/* one entry, and a DMA through it by a function in no PE */
+			static const unsigned emulated[NPHB] = { 0, 9, 10 };
+			unsigned p = step % NPHB, w = (step / NPHB) % 2, d = emulated[p];
+			const struct win *x = &win[p][w];
+			if (x->on) {
+				uint64_t i = (step * 2654435761u) % x->nb;
+				check_tce(p, w, i);
+				check_dma(p, (int)d, (uint32_t)devs[d].devfn << 8,
+					  x->start + (i << x->ps) + ((step * 0x9e3779b9u) & ((1ull << x->ps) - 1)));
+			}
 		}
 		check_msi(step % NDEV);
 	}

@@ -32,7 +32,7 @@ def write(target, name, data):
 # ---- fuzz_model: op bytes index ops[] in fuzz_model.c ----
 PUT, GET, STUFF, INDIRECT, CREATE, REMOVE, RESETW, DMA = 0, 2, 3, 4, 5, 7, 8, 9
 FREEZE, BUSY, CLOCK, SEO, SSR, CONFIGURE, SED = 11, 12, 13, 14, 16, 18, 19
-EISESS, EI, MSI, GCAI, MRESET = 20, 21, 22, 24, 25
+EISESS, EI, MSI, GCAI, MRESET, HOTPLUG = 20, 21, 22, 24, 25, 26
 P1, P2, P3, P4 = 0, 1, 2, 3  # pick_pe_dev
 
 
@@ -111,7 +111,7 @@ def m_msi(dev, fn, req, nret4=True):
 def model():
     t = "model"
     write(t, "put-get", m_put(0, 0, 5, 0x12, 3) + m_get(0, 0, 5) + m_put(1, 0, 255, 7, 1, mode=1)
-          + u8(DMA) + u8(0) + lb(0, 0) + ioba(0, 5))
+          + u8(DMA) + u8(0) + lb(0, 0) + ioba(0x80, 5, 0x123))
     write(t, "put-edges", m_put(1, 0, 0, 1, 2, mode=2) + m_put(2, 0, 3, 1, 2, mode=0x60)
           + m_put(0, 0, 7, 9, 3, mode=0x80 | 0) + m_get(2, 0, 15))
     write(t, "stuff", m_stuff(1, 0, 10, 3, 3, 6, 100) + m_stuff(1, 0, 250, 3, 3, 4)
@@ -149,6 +149,11 @@ def model():
           + m_msi(1, 4, 0) + m_msi(4, 4, 2048) + u8(MRESET))
     write(t, "config-addr", u8(GCAI) + u8(0) + u8(0) + u8(P2) + u8(GCAI) + u8(1) + u8(0) + u8(P3)
           + u8(GCAI) + u8(1) + u8(5) + u8(GCAI) + u8(0) + u8(5) + u8(GCAI) + u8(1) + u8(6))
+    write(t, "hotplug", u8(FREEZE) + u8(P4) + u8(HOTPLUG) + u8(3) + m_seo(P4, 2) + u8(HOTPLUG) + u8(3)
+          + m_msi(2, 1, 4) + u8(HOTPLUG) + u8(0) + m_msi(2, 0, 0) + u8(HOTPLUG) + u8(0) + m_msi(2, 4, 16)
+          + u8(FREEZE) + u8(P2) + u8(HOTPLUG) + u8(2) + u8(GCAI) + u8(1) + u8(0) + u8(P2)
+          + u8(HOTPLUG) + u8(1) + u8(GCAI) + u8(0) + u8(0) + u8(P3) + u8(HOTPLUG) + u8(2)
+          + m_ssr(P1, 1) + u8(HOTPLUG) + u8(4) + u8(BUSY) + u8(P2) + u16(2000) + u8(HOTPLUG) + u8(1))
     write(t, "mixed", m_put(1, 0, 9, 0x44, 3) + u8(FREEZE) + u8(P1) + u8(DMA) + u8(5) + lb(1, 0) + ioba(0, 9)
           + m_seo(P1, 2) + m_seo(P1, 3) + u8(DMA) + u8(5) + lb(1, 0) + ioba(0, 9) + m_msi(5, 1, 4)
           + m_ssr(P1, 1) + m_msi(5, 0, 0) + m_ssr(P1, 0) + u8(MRESET) + m_get(1, 0, 9))
