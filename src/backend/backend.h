@@ -62,6 +62,9 @@ struct sphb_sim_group {
 };
 
 struct sphb_sim_group *sphb_sim_group(struct sphb_machine *m, int group, bool create);
+/* A device of the group is attached (opened) / detached (released): the
+ * host takes the PE over and thaws it if frozen, either way. */
+void sphb_sim_group_get(struct sphb_machine *m, struct sphb_sim_group *g);
 void sphb_sim_group_put(struct sphb_machine *m, int group);
 /* The host's own view of the group's PE (no failure injection). */
 int sphb_sim_state(const struct sphb_machine *m, const struct sphb_sim_group *g);

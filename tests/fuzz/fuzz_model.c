@@ -49,6 +49,7 @@
 static struct t_host h;
 static struct sphb_machine *m;
 static unsigned step;		/* for messages */
+static bool trace;
 
 static void quiet(void *o, enum sphb_log_level l, const char *msg)
 {
@@ -102,29 +103,34 @@ struct mphb {
 static const struct mphb phbs[NPHB] = {
 	{ 0, true, false, 0, 0x1000000 },		/* "pci": the default PHB, 16 MiB window */
 	{ 1, true, true, 0, 0x100000 },			/* "g": per-group EEH */
-	{ 2, false, false, 0x10000000, 0x10000 },	/* "n": ddw=off */
+	{ 2, false, false, 0x10000000, 0x10000 },	/* "n": ddw=off, shared PE */
 };
 
-enum { NPE = 3 };
+enum { NPE = 3, SHARED = NPE };
 struct mdev {
 	const char *id;
 	unsigned phb, devfn;
-	int pe;			/* index into pes[], -1: not in a PE */
+	int pe;			/* index into pes[], SHARED (PHB "n"), -1: not in a PE */
 	unsigned msi, msix;	/* vectors of the capabilities */
 	uint32_t vendor_device;	/* config dword 0 */
+	unsigned sgroup;	/* PHB "n": 1 = IOMMU group 21, 2 = group 22 */
+	bool late;		/* plugged in later (hot plug) */
 };
 static const struct mdev devs[] = {
-	{ "m0", 0, 1 << 3, -1, 32, 0, 0x00011014 },
-	{ "m1", 0, 2 << 3, -1, 0, 2048, 0x00021014 },
-	{ "m2", 0, 3 << 3, -1, 4, 16, 0x00031014 },
-	{ "m3", 0, 4 << 3, -1, 0, 0, 0x00041014 },
-	{ "m4", 0, 5 << 3, -1, 0, 2048, 0x00051014 },
-	{ "p1", 1, 2 << 3, 0, 8, 0, 0x00111014 },
-	{ "p2", 1, 3 << 3, 1, 0, 64, 0x00121014 },
-	{ "p3", 1, 3 << 3 | 1, 1, 0, 0, 0x00131014 },
-	{ "p4", 1, 4 << 3, 2, 1, 4, 0x00141014 },
-	{ "p5", 1, 5 << 3, -1, 2, 0, 0x00151014 },
-	{ "n1", 2, 1 << 3, -1, 16, 0, 0x00211014 },
+	{ "m0", 0, 1 << 3, -1, 32, 0, 0x00011014, 0, false },
+	{ "m1", 0, 2 << 3, -1, 0, 2048, 0x00021014, 0, false },
+	{ "m2", 0, 3 << 3, -1, 4, 16, 0x00031014, 0, false },
+	{ "m3", 0, 4 << 3, -1, 0, 0, 0x00041014, 0, false },
+	{ "m4", 0, 5 << 3, -1, 0, 2048, 0x00051014, 0, false },
+	{ "p1", 1, 2 << 3, 0, 8, 0, 0x00111014, 0, false },
+	{ "p2", 1, 3 << 3, 1, 0, 64, 0x00121014, 0, false },
+	{ "p3", 1, 3 << 3 | 1, 1, 0, 0, 0x00131014, 0, false },
+	{ "p4", 1, 4 << 3, 2, 1, 4, 0x00141014, 0, false },
+	{ "p5", 1, 5 << 3, -1, 2, 0, 0x00151014, 0, false },
+	{ "n1", 2, 1 << 3, -1, 16, 0, 0x00211014, 0, false },
+	{ "s1", 2, 2 << 3, SHARED, 0, 0, 0x00221014, 1, false },
+	{ "s2", 2, 3 << 3, SHARED, 2, 0, 0x00231014, 1, false },
+	{ "s3", 2, 5 << 3, SHARED, 0, 8, 0x00241014, 2, true },
 };
 #define NDEV (sizeof(devs) / sizeof(devs[0]))
 static const char *const dev_specs[NDEV] = {
@@ -139,6 +145,9 @@ static const char *const dev_specs[NDEV] = {
 	"sim-pci,bus=g.0,addr=4,id=p4,device=0x0014,iommu-group=13,msi=1,msix=4",
 	"sim-pci,bus=g.0,addr=5,id=p5,device=0x0015,msi=2",
 	"sim-pci,bus=n.0,addr=1,id=n1,device=0x0021,msi=16",
+	"sim-pci,bus=n.0,addr=2,id=s1,device=0x0022,iommu-group=21",
+	"sim-pci,bus=n.0,addr=3,id=s2,device=0x0023,iommu-group=21,msi=2",
+	"sim-pci,bus=n.0,addr=5,id=s3,device=0x0024,iommu-group=22,msix=8",
 };
 static bool present[NDEV];	/* plugged in (hot unplug takes some away) */
 
@@ -179,6 +188,17 @@ struct pe {
 	uint64_t busy_until;
 };
 static struct pe pes[NPE];
+
+/* pe-mode=shared (PHB "n"): QEMU forwards every EEH call to the host, so
+ * the model is the simulated host of docs/eeh.md (Linux's VFIO EEH, as
+ * linux-eeh.md A.5 describes it) per IOMMU group, and the one PE exists
+ * only while the PHB's pass-through functions form exactly one group */
+struct sgroup {
+	bool reset, mmio, dma;
+	uint64_t busy_until;
+};
+static struct sgroup sg[3];	/* [1] group 21, [2] group 22 */
+static bool sh_permanent;	/* slot-error-detail 2 (error-log=on) */
 
 struct msi {
 	unsigned count, type;	/* type 1 MSI, 2 MSI-X */
@@ -252,6 +272,61 @@ static void pe_freeze(unsigned i)
 {
 	if (pes[i].st != 1)
 		pes[i].st = 2;
+}
+
+/* the shared PE's group (1 or 2), or 0: EEH unavailable on PHB "n" */
+static unsigned sh_group(void)
+{
+	unsigned g = 0;
+
+	for (unsigned d = 0; d < NDEV; d++) {
+		if (devs[d].pe != SHARED || !present[d])
+			continue;
+		if (g && g != devs[d].sgroup)
+			return 0;
+		g = devs[d].sgroup;
+	}
+	return g;
+}
+
+/* the host's GET_STATE mapping (docs/eeh.md "The simulated host") */
+static int sh_visible(uint32_t *info)
+{
+	const struct sgroup *g = &sg[sh_group()];
+
+	*info = 1000;
+	if (sh_permanent) {
+		*info = 0;
+		return 5;
+	}
+	if (now() < g->busy_until) {
+		uint64_t left = g->busy_until - now();
+		*info = left < 1000 ? 1000 : left > UINT32_MAX ? UINT32_MAX : (uint32_t)left;
+		return 5;
+	}
+	if (g->reset)
+		return 1;
+	if (!g->mmio && !g->dma)
+		return 0;
+	if (g->mmio && g->dma)
+		return 2;
+	return g->dma ? 4 : 5; /* MMIO stopped alone: the kernel says 5 */
+}
+
+/* eeh_pe_change_owner(): the host thaws a frozen group it gets back */
+static void sg_thaw(unsigned g)
+{
+	if (!(now() < sg[g].busy_until) && !sg[g].reset)
+		sg[g].mmio = sg[g].dma = false;
+}
+
+/* what a function of PHB "n" has stopped: 1 MMIO, 2 DMA */
+static unsigned sh_stopped(unsigned d)
+{
+	const struct sgroup *g = &sg[devs[d].sgroup];
+	bool all = g->reset || (sh_permanent && sh_group() == devs[d].sgroup);
+
+	return (all || g->mmio ? 1u : 0u) | (all || g->dma ? 2u : 0u);
 }
 
 static int dev_by_cfg(unsigned p, uint32_t cfg)
@@ -350,9 +425,14 @@ static void check_dma(unsigned p, int d, uint32_t requester, uint64_t a)
 			     (unsigned long long)a, (unsigned long long)hgpa, hperm,
 			     (unsigned long long)gpa, perm);
 	}
-	if (pe >= 0 && pe_busy((unsigned)pe))
+	if (pe == SHARED) {
+		if (sh_stopped((unsigned)d) & 2) {
+			EXPECT_EQ("DMA of a DMA-stopped group", rc, -EIO);
+			return;
+		}
+	} else if (pe >= 0 && pe_busy((unsigned)pe)) {
 		return; /* what the platform does to DMA meanwhile is open */
-	if (pe >= 0) {
+	} else if (pe >= 0) {
 		int st = pe_visible((unsigned)pe, &info);
 		if (st != 0) { /* 1, 2, 4, 5P: DMA stopped (R1-5.4.1.1-9) */
 			EXPECT_EQ("DMA of a DMA-stopped PE", rc, -EIO);
@@ -405,6 +485,31 @@ static void check_pe(unsigned i)
 			EXPECT_EQ("config read of a PE with MMIO allowed", val, devs[d].vendor_device);
 		else if (st != 5 || pes[i].permanent)
 			EXPECT_EQ("config read of an MMIO-stopped PE", val, 0xffffffffu);
+	}
+}
+
+static void check_shared(void)
+{
+	uint32_t a[3] = { 1, (uint32_t)(BUID(2) >> 32), (uint32_t)BUID(2) }, r[5];
+	uint32_t info, val = 0;
+	unsigned g = sh_group();
+
+	rtas("ibm,read-slot-reset-state2", 3, 4, a, r);
+	if (!g) {
+		EXPECT_EQ("read-slot-reset-state2 without EEH (shared)", (int32_t)r[0], -3);
+	} else {
+		int st = sh_visible(&info);
+		EXPECT_EQ("read-slot-reset-state2 status (shared)", (int32_t)r[0], 0);
+		EXPECT_EQ("PE state (shared)", r[1], st);
+		EXPECT_EQ("PE Unavailable Info (shared)", r[3], info);
+	}
+	for (unsigned d = 0; d < NDEV; d++) {
+		if (devs[d].pe != SHARED || !present[d])
+			continue;
+		EXPECT_EQ("config read status",
+			  t_cfg_read(m, &h, BUID(2), (uint32_t)devs[d].devfn << 8, 4, &val), 0);
+		EXPECT_EQ("config read (shared)", val,
+			  (sh_stopped(d) & 1) ? 0xffffffffu : devs[d].vendor_device);
 	}
 }
 
@@ -760,8 +865,8 @@ static void op_dma(struct in *in)
 
 static unsigned pick_pe_dev(struct in *in)
 {
-	static const unsigned eeh_devs[] = { 5, 6, 7, 8 }; /* p1..p4 */
-	return eeh_devs[U8(in) % 4];
+	static const unsigned eeh_devs[] = { 5, 6, 7, 8, 11, 13 }; /* p1..p4, s1, s3 */
+	return eeh_devs[U8(in) % 6];
 }
 
 static void op_freeze(struct in *in)
@@ -775,6 +880,11 @@ static void op_freeze(struct in *in)
 		return;
 	}
 	EXPECT_EQ("sphb_host_freeze", sphb_host_freeze(m, devs[d].id, &cfg), 0);
+	if (devs[d].pe == SHARED) {
+		EXPECT_EQ("frozen PE address (shared)", cfg, 1); /* (bus << 16) | 1 */
+		sg[devs[d].sgroup].mmio = sg[devs[d].sgroup].dma = true;
+		return;
+	}
 	EXPECT_EQ("frozen PE address", cfg, pe_addr((unsigned)devs[d].pe));
 	pe_freeze((unsigned)devs[d].pe);
 }
@@ -784,7 +894,9 @@ static void op_busy(struct in *in)
 	unsigned d = pick_pe_dev(in), ms = U16(in) % 5000;
 
 	EXPECT_EQ("sphb_host_busy", sphb_host_busy(m, devs[d].id, ms), present[d] ? 0 : -ENOENT);
-	if (present[d])
+	if (present[d] && devs[d].pe == SHARED)
+		sg[devs[d].sgroup].busy_until = now() + ms;
+	else if (present[d])
 		pes[devs[d].pe].busy_until = now() + ms;
 }
 
@@ -806,12 +918,13 @@ static void pick_target(struct in *in, uint32_t *a, int *pe)
 	case 0: case 1: case 2: case 3: case 4:
 		d = (int)pick_pe_dev(in);
 		a[0] = (uint32_t)devs[d].devfn << 8;
+		p = devs[d].phb;
 		break;
 	case 5:
 		a[0] = (uint32_t)devs[9].devfn << 8; /* p5: emulated */
 		break;
 	case 6:
-		p = b & 0x40 ? 0 : 2; /* no PE there */
+		p = b & 0x40 ? 0 : 2; /* no pass-through / the shared PE */
 		a[0] = (uint32_t)devs[b & 0x40 ? 0 : 10].devfn << 8;
 		break;
 	default:
@@ -823,6 +936,8 @@ static void pick_target(struct in *in, uint32_t *a, int *pe)
 	a[2] = (uint32_t)BUID(p);
 	if (p == 1 && (d = dev_by_cfg(1, a[0])) >= 0)
 		*pe = devs[d].pe;
+	if (p == 2 && sh_group())
+		*pe = SHARED; /* whatever the address says (QEMU) */
 }
 
 static void op_set_eeh_option(struct in *in)
@@ -836,6 +951,18 @@ static void op_set_eeh_option(struct in *in)
 	a[3] = fn;
 	if (pe < 0) {
 		want = -3;
+	} else if (pe == SHARED) {
+		struct sgroup *g = &sg[sh_group()];
+		bool quiet_host = now() < g->busy_until || g->reset;
+		/* forwarded: DISABLE does nothing, ENABLE thaws, UNFREEZE_IO/DMA
+		 * thaw one side unless the host is busy or the reset is held */
+		want = fn <= 3 ? 0 : -3;
+		if (fn == 1)
+			sg_thaw(sh_group());
+		else if (fn == 2 && !quiet_host)
+			g->mmio = false;
+		else if (fn == 3 && !quiet_host)
+			g->dma = false;
 	} else {
 		st = pe_visible((unsigned)pe, &info);
 		switch (fn) {
@@ -872,6 +999,15 @@ static void op_set_slot_reset(struct in *in)
 	a[3] = fn;
 	if (pe < 0 || fn == 2 || fn == 4) {
 		want = -3;
+	} else if (pe == SHARED) {
+		struct sgroup *g = &sg[sh_group()];
+		/* forwarded whatever the state: a reset freezes and holds; the
+		 * deactivation ends it and the host thaws the group (C.15) */
+		want = 0;
+		if (fn == 0)
+			g->reset = g->mmio = g->dma = false;
+		else
+			g->reset = g->mmio = g->dma = true;
 	} else {
 		st = pe_visible((unsigned)pe, &info);
 		if (st == 5) {
@@ -913,6 +1049,11 @@ static void op_slot_error_detail(struct in *in)
 	a[7] = fn;
 	if (pe < 0 || fn == 0 || fn == 3) {
 		want = -3;
+	} else if (pe == SHARED) { /* error-log=on: PAPR's log, as per-group */
+		st = sh_visible(&info);
+		want = fn == 2 || st == 2 || st == 4 || st == 5 ? 0 : 1;
+		if (fn == 2)
+			sh_permanent = true;
 	} else {
 		st = pe_visible((unsigned)pe, &info);
 		/* a log when the PE is stopped or unavailable, or for function 2 */
@@ -991,7 +1132,9 @@ static void op_errinjct(struct in *in)
 	EXPECT_EQ("errinjct", (int32_t)r[0], want);
 	if (want != 0)
 		return;
-	if (op <= 19) {
+	if (op <= 19 && pe == SHARED) {
+		sg[sh_group()].mmio = sg[sh_group()].dma = true;
+	} else if (op <= 19) {
 		pe_freeze((unsigned)pe); /* one error, injected now */
 	} else if (op == 21) {
 		/* read back: nothing armed (address and mask 0, operation 20), the
@@ -1145,14 +1288,25 @@ static void op_change_msi(struct in *in)
 static void op_get_config_addr_info(struct in *in)
 {
 	uint32_t a[4], r[2];
-	int pe;
+	int pe, q;
 	unsigned fn = U8(in) % 3;
 
 	pick_target(in, a, &pe);
 	a[3] = fn;
 	rtas("ibm,get-config-addr-info2", 4, 2, a, r);
-	if (fn == 2 || phb_by_buid((uint64_t)a[1] << 32 | a[2]) != 1 || dev_by_cfg(1, a[0]) < 0) {
-		/* shared PHBs without pass-through: EEH unavailable; empty slot */
+	q = phb_by_buid((uint64_t)a[1] << 32 | a[2]);
+	if (q == 2 && fn < 2 && sh_group()) {
+		/* shared (QEMU): PE address (bus << 16) | 1 for any function, mode 2 */
+		if (fn == 1 || dev_by_cfg(2, a[0]) >= 0) {
+			EXPECT_EQ("get-config-addr-info2 (shared)", (int32_t)r[0], 0);
+			EXPECT_EQ("get-config-addr-info2 answer (shared)", r[1], fn ? 2 : 1);
+		} else {
+			EXPECT_EQ("get-config-addr-info2 on an empty slot (shared)", (int32_t)r[0], -3);
+		}
+		return;
+	}
+	if (fn == 2 || q != 1 || dev_by_cfg(1, a[0]) < 0) {
+		/* shared PHBs without one pass-through group: EEH unavailable; empty slot */
 		EXPECT_EQ("get-config-addr-info2 without a function", (int32_t)r[0], -3);
 		return;
 	}
@@ -1176,6 +1330,9 @@ static void op_machine_reset(struct in *in)
 	for (unsigned i = 0; i < NPE; i++)
 		if (pes[i].busy_until > until)
 			until = pes[i].busy_until;
+	for (unsigned g = 1; g < 3; g++)
+		if (sg[g].busy_until > until)
+			until = sg[g].busy_until;
 	EXPECT_EQ("sphb_clock_advance", sphb_clock_advance(m, until - now()), 0);
 	EXPECT_EQ("sphb_machine_reset", sphb_machine_reset(m), 0);
 	for (unsigned p = 0; p < NPHB; p++)
@@ -1185,28 +1342,45 @@ static void op_machine_reset(struct in *in)
 	ei_open = false;
 	for (unsigned i = 0; i < NPE; i++) {
 		pes[i].permanent = false; /* 5P -> 0: partition reboot */
-		/* thawed; a reset the guest asserted stays (docs/eeh.md known gap) */
-		if (pes[i].st != 1)
+		/* the partition's PEs are thawed; a reset the guest asserted stays
+		 * (docs/eeh.md known gap) */
+		if (pes[i].st != 1 && pe_nfuncs(i))
 			pes[i].st = 0;
 	}
+	/* shared: the PE is enabled again (ENABLE thaws) when EEH is available */
+	sh_permanent = false;
+	if (sh_group())
+		sg_thaw(sh_group());
 }
 
 /* hot unplug a device, or plug it back */
 static void op_hotplug(struct in *in)
 {
-	static const unsigned pluggable[] = { 2, 6, 7, 8, 9 }; /* m2 p2 p3 p4 p5 */
-	unsigned d = pluggable[U8(in) % 5];
+	static const unsigned pluggable[] = { 2, 6, 7, 8, 9, 12, 13 }; /* m2 p2 p3 p4 p5 s2 s3 */
+	unsigned d = pluggable[U8(in) % 7];
 	int pe = devs[d].pe;
+	unsigned before = sh_group();
 
 	if (!present[d]) {
 		EXPECT_EQ("hot plug", sphb_machine_add(m, dev_specs[d]), 0);
 		present[d] = true;
-		return;
+		/* opening the function hands the PE to the host too: thawed unless
+		 * the host is busy with it or its reset is held (linux-eeh.md A.5
+		 * eeh_dev_open) */
+		if (pe == SHARED)
+			sg_thaw(devs[d].sgroup);
+		else if (pe >= 0 && !(now() < pes[pe].busy_until) && pes[pe].st != 1)
+			pes[pe].st = 0;
+	} else {
+		EXPECT_EQ("hot unplug", sphb_machine_del(m, devs[d].id), 0);
+		present[d] = false;
+		msi_release(d); /* its MSIs go back to the pool */
+		if (pe == SHARED)
+			sg_thaw(devs[d].sgroup); /* the host gets its group back */
 	}
-	EXPECT_EQ("hot unplug", sphb_machine_del(m, devs[d].id), 0);
-	present[d] = false;
-	msi_release(d); /* its MSIs go back to the pool */
-	if (pe < 0)
+	if (pe == SHARED && sh_group() != before)
+		sh_permanent = false; /* the mark was another PE's */
+	if (pe < 0 || pe == SHARED || present[d])
 		return;
 	/* the host gets the PE back and thaws it, unless it is busy with it or
 	 * its reset is held (docs/eeh.md, linux-eeh.md A.5) */
@@ -1226,13 +1400,20 @@ static op_fn *const ops[] = {
 	op_get_config_addr_info, op_machine_reset, op_hotplug,
 };
 #define NOPS (sizeof(ops) / sizeof(ops[0]))
+static const char *const op_names[NOPS] = {
+	"put", "put", "get", "stuff", "indirect", "create", "create", "remove", "reset-windows",
+	"dma", "dma", "freeze", "busy", "clock", "set-eeh-option", "set-eeh-option",
+	"set-slot-reset", "set-slot-reset", "configure-pe", "slot-error-detail",
+	"errinjct-session", "errinjct", "change-msi", "change-msi", "get-config-addr-info2",
+	"machine-reset", "hotplug",
+};
 
 static void setup(void)
 {
 	static const char *const phb_specs[] = {
 		"spapr-pci-host-bridge,index=0,id=pci,dma_win_size=0x1000000",
 		"spapr-pci-host-bridge,index=1,id=g,pe-mode=per-group,dma_win_size=0x100000",
-		"spapr-pci-host-bridge,index=2,id=n,ddw=off,dma_win_addr=0x10000000,dma_win_size=0x10000",
+		"spapr-pci-host-bridge,index=2,id=n,ddw=off,dma_win_addr=0x10000000,dma_win_size=0x10000,error-log=on",
 	};
 	struct sphb_host_ops o = t_ops();
 
@@ -1243,13 +1424,15 @@ static void setup(void)
 		if (sphb_machine_add(m, phb_specs[i]))
 			abort();
 	for (unsigned d = 0; d < NDEV; d++) {
-		if (sphb_machine_add(m, dev_specs[d]))
+		present[d] = !devs[d].late;
+		if (present[d] && sphb_machine_add(m, dev_specs[d]))
 			abort();
-		present[d] = true;
 	}
 	for (unsigned p = 0; p < NPHB; p++)
 		win_default(p);
 	memset(pes, 0, sizeof(pes));
+	memset(sg, 0, sizeof(sg));
+	sh_permanent = false;
 	memset(msis, 0, sizeof(msis));
 	memset(msi_used, 0, sizeof(msi_used));
 	ei_open = false;
@@ -1278,6 +1461,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct in in = { data, size };
 
 	if (!h.ram) {
+		trace = getenv("SPHB_FUZZ_TRACE") != NULL;
 		h.ram_size = RAM_SIZE;
 		h.ram = calloc(1, RAM_SIZE);
 		if (!h.ram)
@@ -1288,10 +1472,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	setup();
 	for (step = 0; in.n; step++) {
 		unsigned op = U8(&in);
+		const uint8_t *at = in.p;
+
 		ops[op % NOPS](&in);
+		if (trace) { /* SPHB_FUZZ_TRACE=1: what each step was */
+			fprintf(stderr, "step %u: %s", step, op_names[op % NOPS]);
+			for (; at < in.p; at++)
+				fprintf(stderr, " %02x", *at);
+			fprintf(stderr, " (clock %llu)\n", (unsigned long long)now());
+		}
 		/* after every step: every PE, one window entry and one device's MSIs */
 		for (unsigned i = 0; i < NPE; i++)
 			check_pe(i);
+		check_shared();
 		{
 			/* one entry, and a DMA through it by a function in no PE */
 			static const unsigned emulated[NPHB] = { 0, 9, 10 };

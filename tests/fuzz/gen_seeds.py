@@ -33,7 +33,7 @@ def write(target, name, data):
 PUT, GET, STUFF, INDIRECT, CREATE, REMOVE, RESETW, DMA = 0, 2, 3, 4, 5, 7, 8, 9
 FREEZE, BUSY, CLOCK, SEO, SSR, CONFIGURE, SED = 11, 12, 13, 14, 16, 18, 19
 EISESS, EI, MSI, GCAI, MRESET, HOTPLUG = 20, 21, 22, 24, 25, 26
-P1, P2, P3, P4 = 0, 1, 2, 3  # pick_pe_dev
+P1, P2, P3, P4, S1, S3 = 0, 1, 2, 3, 4, 5  # pick_pe_dev
 
 
 def lb(phb, w):
@@ -154,6 +154,15 @@ def model():
           + u8(FREEZE) + u8(P2) + u8(HOTPLUG) + u8(2) + u8(GCAI) + u8(1) + u8(0) + u8(P2)
           + u8(HOTPLUG) + u8(1) + u8(GCAI) + u8(0) + u8(0) + u8(P3) + u8(HOTPLUG) + u8(2)
           + m_ssr(P1, 1) + u8(HOTPLUG) + u8(4) + u8(BUSY) + u8(P2) + u16(2000) + u8(HOTPLUG) + u8(1))
+    write(t, "shared", u8(FREEZE) + u8(S1) + m_seo(S1, 2) + m_seo(S1, 3) + u8(FREEZE) + u8(S1) + m_seo(S1, 3)
+          + m_ssr(S1, 1) + m_seo(S1, 2) + m_ssr(S1, 0) + m_ssr(S1, 0) + u8(BUSY) + u8(S1) + u16(1500)
+          + u8(FREEZE) + u8(S1) + m_seo(S1, 1) + u8(CLOCK) + u16(2000) + m_seo(S1, 1)
+          + u8(GCAI) + u8(0) + u8(0) + u8(S1) + u8(GCAI) + u8(1) + u8(6) + u8(CONFIGURE) + m_target_pe(S1)
+          + u8(EISESS) + u8(1) + u8(EI) + u8(0) + u8(5) + m_target_pe(S1) + u32(0) + u32(0))
+    write(t, "shared-hotplug", u8(SED) + u8(2) + m_target_pe(S1) + u8(8) + u8(HOTPLUG) + u8(6) + m_seo(S1, 2)
+          + u8(FREEZE) + u8(S3) + u8(HOTPLUG) + u8(6) + u8(FREEZE) + u8(S1) + u8(HOTPLUG) + u8(5)
+          + u8(SED) + u8(2) + m_target_pe(S1) + u8(8) + u8(MRESET) + u8(HOTPLUG) + u8(6) + m_ssr(S3, 1)
+          + u8(HOTPLUG) + u8(6) + u8(HOTPLUG) + u8(6))
     write(t, "mixed", m_put(1, 0, 9, 0x44, 3) + u8(FREEZE) + u8(P1) + u8(DMA) + u8(5) + lb(1, 0) + ioba(0, 9)
           + m_seo(P1, 2) + m_seo(P1, 3) + u8(DMA) + u8(5) + lb(1, 0) + ioba(0, 9) + m_msi(5, 1, 4)
           + m_ssr(P1, 1) + m_msi(5, 0, 0) + m_ssr(P1, 0) + u8(MRESET) + m_get(1, 0, 9))
