@@ -94,12 +94,17 @@ $(BENCH_BIN): $(BENCH_SRCS) $(BENCH_TOOLS) $(wildcard bench/*.h) tools/trace.h t
 # The replay API test compiles the CLI's trace parser and replayer in
 $(O)/tests/unit/test_replay_api: tools/trace.c tools/replay.c tools/trace.h
 
-# Fuzz corpora replayed with the normal compiler (no libFuzzer needed)
+# Fuzz corpora replayed with the normal compiler (no libFuzzer needed).
+# FUZZ_EXTRA_<name>: more sources a target links (fuzz_script: the CLI's
+# script interpreter, without its libfdt-based dt writer).
+FUZZ_EXTRA_script := tools/script.c
 REPLAY_BINS := $(FUZZ_SRCS:tests/fuzz/fuzz_%.c=$(O)/tests/fuzz/replay_%)
+$(O)/tests/fuzz/replay_script $(O)/fuzz/fuzz_script: $(FUZZ_EXTRA_script) tools/cli.h
 $(O)/tests/fuzz/replay_%: tests/fuzz/fuzz_%.c tests/fuzz/replay_main.c $(wildcard tests/*.h tests/fuzz/*.h) $(O)/libsphb.a
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC      $<")
-	$(Q)$(CC) $(ALL_CFLAGS) -Wno-conversion -Itests $(SAN_LDFLAGS) $(LDFLAGS) -o $@ $< tests/fuzz/replay_main.c $(O)/libsphb.a
+	$(Q)$(CC) $(ALL_CFLAGS) -Wno-conversion -Itests -Isrc -Itools -DSPHB_VFIO=$(SPHB_VFIO) \
+		$(SAN_LDFLAGS) $(LDFLAGS) -o $@ $< $(FUZZ_EXTRA_$*) tests/fuzz/replay_main.c $(O)/libsphb.a
 
 # The concurrency tests once more under ThreadSanitizer (normal build only)
 TSAN_TESTS := test_tce_threads
@@ -152,19 +157,25 @@ bench-callgrind: all $(BENCH_BIN)
 	$(Q)$(BENCH_BIN) --callgrind --json $(O)/bench/results.json
 
 # libFuzzer targets (clang): make fuzz [FUZZ_TIME=seconds per target]
+# [FUZZ_TARGETS="rtas model ..."]; a dictionary tests/fuzz/dict/NAME.dict is
+# passed when there is one. New inputs go to BUILD/fuzz/corpus-NAME.
 FUZZ_TIME ?= 60
 FUZZ_CC ?= clang
 FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=$(O)/fuzz/%)
+FUZZ_TARGETS ?= $(FUZZ_SRCS:tests/fuzz/fuzz_%.c=%)
 $(O)/fuzz/%: tests/fuzz/%.c $(LIB_SRCS) $(wildcard src/*.h src/backend/*.h src/guest/*.h) include/sphb/sphb.h $(wildcard tests/*.h tests/fuzz/*.h)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  FUZZCC  $<")
-	$(Q)$(FUZZ_CC) -std=c11 -g -O1 -D_POSIX_C_SOURCE=200809L -Iinclude -Isrc -Itests \
-		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -o $@ $< $(LIB_SRCS)
-fuzz: $(FUZZ_BINS)
-	@set -e; for f in $(FUZZ_BINS); do \
-		name=$$(basename $$f | sed 's/^fuzz_//'); mkdir -p $(O)/fuzz/corpus-$$name; \
+	$(Q)$(FUZZ_CC) -std=c11 -g -O1 -D_POSIX_C_SOURCE=200809L -Iinclude -Isrc -Itests -Itools \
+		-DSPHB_VFIO=$(SPHB_VFIO) -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+		-o $@ $< $(FUZZ_EXTRA_$(patsubst fuzz_%,%,$*)) $(LIB_SRCS)
+fuzz: $(FUZZ_TARGETS:%=$(O)/fuzz/fuzz_%)
+	@set -e; for name in $(FUZZ_TARGETS); do \
+		mkdir -p $(O)/fuzz/corpus-$$name; \
+		dict=; [ -f tests/fuzz/dict/$$name.dict ] && dict=-dict=tests/fuzz/dict/$$name.dict; \
 		echo "fuzz: $$name for $(FUZZ_TIME) s"; \
-		$$f -max_total_time=$(FUZZ_TIME) -print_final_stats=1 $(O)/fuzz/corpus-$$name tests/fuzz/corpus/$$name; \
+		$(O)/fuzz/fuzz_$$name -max_total_time=$(FUZZ_TIME) -print_final_stats=1 $$dict \
+			$(O)/fuzz/corpus-$$name tests/fuzz/corpus/$$name; \
 	done
 
 install: lib cli

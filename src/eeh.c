@@ -97,7 +97,7 @@ int sphb_eeh_dev_attach(struct sphb_dev *d)
 	for (unsigned i = 0; i < phb->npes; i++) {
 		if (phb->pes[i].group == d->iommu_group) {
 			if (g)
-				g->ndevs++;
+				sphb_sim_group_get(m, g);
 			pes_update(phb);
 			sphb_eeh_sync(m);
 			return 0;
@@ -109,7 +109,7 @@ int sphb_eeh_dev_attach(struct sphb_dev *d)
 		return -ENOMEM;
 	phb->pes = pes;
 	if (g)
-		g->ndevs++;
+		sphb_sim_group_get(m, g);
 	memset(&phb->pes[phb->npes], 0, sizeof(*pes));
 	phb->pes[phb->npes++].group = d->iommu_group;
 	pes_update(phb);

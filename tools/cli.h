@@ -1,10 +1,49 @@
 /* Pieces of the sphb CLI that live in their own files. */
 #ifndef SPHB_CLI_H
 #define SPHB_CLI_H
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
 #include "sphb/sphb.h"
 
 /* sphb dt: write the machine's /rtas and PHB nodes as a .dtb (libfdt).
  * Returns the exit status (0, or 1 with a message on stderr). */
 int sphb_cli_dt(struct sphb_machine *m, const char *path);
+
+/* ---- the script interpreter (script.c; contract: docs/cli.md) ---- */
+
+/* Guest RAM the CLI gives its machine: 1 GiB at guest physical address 0. */
+#define CLI_GUEST_RAM_SIZE (1ull << 30)
+/* The RTAS argument buffer: above the first 16 MiB, which scripts own. */
+#define CLI_RTAS_BUF_GPA 0x3fff0000ull
+
+struct cli {
+	uint8_t *ram;			/* CLI_GUEST_RAM_SIZE bytes, zero-filled */
+	struct sphb_machine *m;		/* the default PHB; -device adds the rest */
+	struct sphb_guest *guest;	/* created by the first guest statement */
+	bool guest_quiet;		/* 'guest recover DEV quiet': summary line only */
+	char last_error[512];		/* the library's last ERROR log message */
+	bool verbose;			/* -v: INFO/DEBUG log messages to err */
+	const char *script;		/* name in error messages */
+	unsigned line;
+	FILE *out;			/* statement results (stdout) */
+	FILE *err;			/* diagnostics and warnings (stderr) */
+};
+
+/* Guest RAM and a machine with the default PHB; out/err = stdout/stderr.
+ * Returns 0 or -ENOMEM (nothing to free then). */
+int cli_init(struct cli *c);
+/* The machine's guest-memory callbacks (opaque = the struct cli), bounded
+ * by CLI_GUEST_RAM_SIZE; also what `sphb replay` drives the machine with. */
+int cli_mem_read(void *opaque, uint64_t gpa, void *buf, size_t len);
+int cli_mem_write(void *opaque, uint64_t gpa, const void *buf, size_t len);
+void cli_fini(struct cli *c);
+/* Run the script file `path` ("-": stdin), or `len` bytes at `buf` named
+ * `name` in messages, statement by statement until the first error.
+ * Returns the exit status: 0, or 2 after a message on c->err. */
+int cli_run_script(struct cli *c, const char *path);
+int cli_run_script_mem(struct cli *c, const char *name, const char *buf, size_t len);
 
 #endif

@@ -85,9 +85,10 @@ SPHB_API void sphb_machine_free(struct sphb_machine *m);
  *   "spapr-pci-host-bridge,index=1,id=phb1"
  *   "sim-pci,bus=phb1.0,addr=2.0,vendor=0x8086,device=0x100e,bar0=mem32:0x20000"
  * On a bad description nothing is added, -EINVAL (or -EEXIST for a duplicate
- * index/address/id, -ENOTSUP for a type this build cannot provide) is
- * returned, and one ERROR message naming the option and value is logged,
- * in the form "TYPE: OPTION=VALUE: reason".
+ * index/address/id, -ENOSPC when no slot is free, -ENOTSUP for a type this
+ * build cannot provide; vfio-pci: the host's errno, e.g. -ENODEV, -EACCES,
+ * -EBUSY, docs/vfio.md) is returned, and one ERROR message naming the option
+ * and value is logged, in the form "TYPE: OPTION=VALUE: reason".
  */
 SPHB_API int sphb_machine_add(struct sphb_machine *m, const char *spec);
 

@@ -66,6 +66,9 @@ struct sphb_sim_group *sphb_sim_group(struct sphb_machine *m, int group, bool cr
  * load that replaces m->groups: NULL and 0 for none; -ENOMEM. */
 int sphb_sim_groups_index(const struct sphb_sim_group *groups, unsigned n, unsigned **slots,
 			  unsigned *bits);
+/* A device of the group is attached (opened) / detached (released): the
+ * host takes the PE over and thaws it if frozen, either way. */
+void sphb_sim_group_get(struct sphb_machine *m, struct sphb_sim_group *g);
 void sphb_sim_group_put(struct sphb_machine *m, int group);
 /* The host's own view of the group's PE (no failure injection). */
 int sphb_sim_state(const struct sphb_machine *m, const struct sphb_sim_group *g);

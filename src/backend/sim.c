@@ -107,6 +107,16 @@ static void change_owner(const struct sphb_machine *m, struct sphb_sim_group *g)
 		g->mmio_stopped = g->dma_stopped = false;
 }
 
+void sphb_sim_group_get(struct sphb_machine *m, struct sphb_sim_group *g)
+{
+	g->ndevs++;
+	/* linux-eeh.md A.5 ownership: opening a device (eeh_dev_open) goes
+	 * through eeh_pe_change_owner() too — a function plugged into a group
+	 * the host left frozen (e.g. released while the host was busy with it)
+	 * starts thawed. The caller syncs the devices. */
+	change_owner(m, g);
+}
+
 void sphb_sim_group_put(struct sphb_machine *m, int group)
 {
 	struct sphb_sim_group *g = sphb_sim_group(m, group, false);

@@ -160,6 +160,42 @@ static void one_id_namespace(void)
 	t_free(m, &h);
 }
 
+/* fuzz_model: a function released while the host was busy with its frozen PE
+ * leaves the PE frozen (the busy host does not thaw it); plugging a function
+ * of that group back in opens it, and the host's eeh_dev_open() thaws a frozen
+ * PE it takes over (linux-eeh.md A.5), so the guest finds the new function's
+ * PE active (state 0) — not frozen by an error it never saw. */
+static void plugged_function_starts_thawed(void)
+{
+	struct t_host h;
+	struct sphb_machine *m = t_machine(&h,
+		"spapr-pci-host-bridge,index=1,id=phb1,pe-mode=per-group",
+		"sim-pci,bus=phb1.0,addr=4,id=p,iommu-group=13", NULL);
+	const uint32_t pe = t_cfgaddr(0, 4, 0, 0);
+	uint32_t a[3] = { pe, (uint32_t)(BUID1 >> 32), (uint32_t)BUID1 }, r[4];
+	const char *state = NULL;
+
+	CHECK_EQ(sphb_host_freeze(m, "p", NULL), 0);
+	CHECK_EQ(sphb_host_busy(m, "p", 2207), 0);
+	CHECK_EQ(sphb_machine_del(m, "p"), 0);	/* released while busy: still frozen */
+	CHECK_EQ(sphb_clock_advance(m, 2300), 0);
+	CHECK_EQ(sphb_machine_reset(m), 0);	/* the group has no function: untouched */
+	CHECK_EQ(sphb_machine_add(m, "sim-pci,bus=phb1.0,addr=4,id=p,iommu-group=13"), 0);
+	CHECK_EQ(sphb_host_state(m, "p", &state), 0);
+	CHECK(state && !strcmp(state, "normal"));
+	CHECK_EQ(call(m, &h, "ibm,read-slot-reset-state2", 3, 4, a, r), 0);
+	CHECK_EQ(r[1], 0);
+	/* a second function opened while the host is busy with a frozen PE
+	 * does not thaw it (the host reports it unavailable meanwhile) */
+	CHECK_EQ(sphb_host_freeze(m, "p", NULL), 0);
+	CHECK_EQ(sphb_host_busy(m, "p", 1000), 0);
+	CHECK_EQ(sphb_machine_add(m, "sim-pci,bus=phb1.0,addr=5,id=q,iommu-group=13"), 0);
+	CHECK_EQ(sphb_clock_advance(m, 1000), 0);
+	CHECK_EQ(call(m, &h, "ibm,read-slot-reset-state2", 3, 4, a, r), 0);
+	CHECK_EQ(r[1], 2);
+	t_free(m, &h);
+}
+
 int main(void)
 {
 	one_id_namespace();
@@ -167,5 +203,6 @@ int main(void)
 	readonly_outputs();
 	shared_permanent_follows_the_pe();
 	injected_type_does_not_stick();
+	plugged_function_starts_thawed();
 	return t_result();
 }
