@@ -93,7 +93,7 @@ $(O)/bench/%: bench/%.c bench/bench.h $(O)/libsphb.a
 FUZZ_EXTRA_script := tools/script.c
 REPLAY_BINS := $(FUZZ_SRCS:tests/fuzz/fuzz_%.c=$(O)/tests/fuzz/replay_%)
 $(O)/tests/fuzz/replay_script $(O)/fuzz/fuzz_script: $(FUZZ_EXTRA_script) tools/cli.h
-$(O)/tests/fuzz/replay_%: tests/fuzz/fuzz_%.c tests/fuzz/replay_main.c tests/harness.h $(O)/libsphb.a
+$(O)/tests/fuzz/replay_%: tests/fuzz/fuzz_%.c tests/fuzz/replay_main.c tests/harness.h $(wildcard tests/fuzz/*.h) $(O)/libsphb.a
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(ALL_CFLAGS) -Wno-conversion -Itests -Isrc -Itools -DSPHB_VFIO=$(SPHB_VFIO) \
@@ -153,7 +153,7 @@ FUZZ_TIME ?= 60
 FUZZ_CC ?= clang
 FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=$(O)/fuzz/%)
 FUZZ_TARGETS ?= $(FUZZ_SRCS:tests/fuzz/fuzz_%.c=%)
-$(O)/fuzz/%: tests/fuzz/%.c $(LIB_SRCS) $(wildcard src/*.h src/backend/*.h src/guest/*.h) include/sphb/sphb.h tests/harness.h
+$(O)/fuzz/%: tests/fuzz/%.c $(LIB_SRCS) $(wildcard src/*.h src/backend/*.h src/guest/*.h) include/sphb/sphb.h tests/harness.h $(wildcard tests/fuzz/*.h)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  FUZZCC  $<")
 	$(Q)$(FUZZ_CC) -std=c11 -g -O1 -D_POSIX_C_SOURCE=200809L -Iinclude -Isrc -Itests -Itools \
