@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "harness.h"
+#include "fuzz_input.h"
 
 #define RAM_SIZE 0x200000u	/* RTAS buffer at T_BUF (1 MiB), TCE lists anywhere */
 #define BUID(i) (0x0800000020000000ull + (i))
@@ -51,23 +52,6 @@ static void quiet(void *o, enum sphb_log_level l, const char *msg)
 	(void)o; (void)l; (void)msg;
 }
 
-struct in {
-	const uint8_t *p;
-	size_t n;
-};
-
-static uint64_t take(struct in *in, unsigned bytes)
-{
-	uint64_t v = 0;
-	for (unsigned i = 0; i < bytes; i++) {
-		v <<= 8;
-		if (in->n) {
-			v |= *in->p++;
-			in->n--;
-		}
-	}
-	return v;
-}
 
 /* a register value: LIOBNs, bus addresses in and around windows, guest
  * addresses for TCE lists, TCEs, counts, or anything */

@@ -24,6 +24,7 @@
 #include <string.h>
 
 #include "harness.h"
+#include "fuzz_input.h"
 
 /* ---- guest memory layout ---- */
 #define RAM_SIZE 0x400000u
@@ -70,23 +71,6 @@ static void quiet(void *o, enum sphb_log_level l, const char *msg)
 } while (0)
 
 /* ---- the input ---- */
-struct in {
-	const uint8_t *p;
-	size_t n;
-};
-
-static uint64_t take(struct in *in, unsigned bytes)
-{
-	uint64_t v = 0;
-	for (unsigned i = 0; i < bytes; i++) {
-		v <<= 8;
-		if (in->n) {
-			v |= *in->p++;
-			in->n--;
-		}
-	}
-	return v;
-}
 #define U8(in) ((unsigned)take(in, 1))
 #define U16(in) ((unsigned)take(in, 2))
 #define U32(in) ((uint32_t)take(in, 4))
