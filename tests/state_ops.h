@@ -206,7 +206,8 @@ static inline uint64_t pick_index(const struct win *W, uint64_t *s)
 		i = W->nb - 1 - rn(s, 8);
 		break;
 	default:
-		i = rn(s, 40) + 512ull * rn(s, 3);
+		i = rn(s, 40);
+		i += 512ull * rn(s, 3);
 		break;
 	}
 	return i < W->nb ? i : W->nb - 1;
@@ -220,7 +221,10 @@ static inline uint64_t pick_tce(uint64_t *s)
 	case 1:
 		return rnd(s);
 	default:
-		return (rnd(s) & 0xfff000ull) | rn(s, 4);
+	{
+		uint64_t page = rnd(s) & 0xfff000ull;
+		return page | rn(s, 4);
+	}
 	}
 }
 
@@ -253,7 +257,8 @@ static inline uint64_t step(struct sphb_machine *m, struct mh *H, uint64_t *s)
 	unsigned idx = rn(s, 5) == 0 ? rn(s, 4) : (rn(s, 2) ? 0 : 1 + rn(s, 2));
 	unsigned w = rn(s, 3) == 0;
 	struct win W = win_of(m, idx, w);
-	uint64_t buid, h = 0, v = 0, gpa = 0, ioba;
+	uint64_t buid, h = 0, v = 0, gpa = 0, ioba, tce;
+	unsigned bar;
 	uint32_t cfg, a[8] = { 0 }, r[8] = { 0 };
 	unsigned perm = 0;
 	const char *name = NULL;
@@ -266,9 +271,11 @@ static inline uint64_t step(struct sphb_machine *m, struct mh *H, uint64_t *s)
 	H->last_pulse = 0;
 	switch (rn(s, 42)) {
 	case 0: case 1: case 2: case 3: case 4: case 5:
-		return hcall(m, 0x20, W.liobn, ioba, pick_tce(s), 0);
+		tce = pick_tce(s);
+		return hcall(m, 0x20, W.liobn, ioba, tce, 0);
 	case 6: case 7:
-		return hcall(m, 0x138, W.liobn, ioba, pick_tce(s), 1 + rn(s, rn(s, 4) ? 40 : 1200));
+		tce = pick_tce(s);
+		return hcall(m, 0x138, W.liobn, ioba, tce, 1 + rn(s, rn(s, 4) ? 40 : 1200));
 	case 8: case 9: {
 		unsigned n = 1 + rn(s, 64);
 		for (unsigned i = 0; i < n; i++)
@@ -369,7 +376,10 @@ static inline uint64_t step(struct sphb_machine *m, struct mh *H, uint64_t *s)
 	case 28:
 		if (rn(s, 3))
 			return 0;
-		return (uint64_t)sphb_host_fail(m, id, rn(s, 2) ? 5 : 19, rn(s, 3));
+	{
+		int err = rn(s, 2) ? 5 : 19;
+		return (uint64_t)sphb_host_fail(m, id, err, rn(s, 3));
+	}
 	case 29:
 		rc = sphb_host_state(m, id, &name);
 		h = mix(0, (uint64_t)rc);
@@ -394,7 +404,8 @@ static inline uint64_t step(struct sphb_machine *m, struct mh *H, uint64_t *s)
 	case 34: {
 		unsigned sz = 1u << rn(s, 4);
 		uint64_t off = (rn(s, 4) ? rn(s, 0x2100) : rnd(s) % 0x100000) & ~(uint64_t)(sz - 1);
-		return (uint64_t)sphb_mmio_write(m, id, rn(s, 7), off, sz, rnd(s));
+		bar = rn(s, 7);
+		return (uint64_t)sphb_mmio_write(m, id, bar, off, sz, rnd(s));
 	}
 	case 35: {
 		unsigned sz = 1u << rn(s, 4);
@@ -408,8 +419,12 @@ static inline uint64_t step(struct sphb_machine *m, struct mh *H, uint64_t *s)
 		rc = sphb_dev_msi(m, id, rn(s, 20));
 		return mix((uint64_t)rc, H->last_pulse);
 	case 38:
-		rc = sphb_dma_translate(m, rn(s, 6) ? buid : buid_of(idx), rn(s, 6) ? cfg : (uint32_t)rnd(s),
-				       ioba + rn(s, 4096), &gpa, &perm);
+	{
+		uint64_t tbuid = rn(s, 6) ? buid : buid_of(idx);
+		uint32_t tcfg = rn(s, 6) ? cfg : (uint32_t)rnd(s);
+
+		rc = sphb_dma_translate(m, tbuid, tcfg, ioba + rn(s, 4096), &gpa, &perm);
+	}
 		return mix(mix((uint64_t)rc, rc ? 0 : gpa), rc ? 0 : perm);
 	case 39: { /* a write into one of the function's capabilities */
 		const struct sphb_dev *d = sphb_dev_by_id(m, id);
@@ -428,7 +443,8 @@ static inline uint64_t step(struct sphb_machine *m, struct mh *H, uint64_t *s)
 			caps[nc++] = d->pcie_cap;
 		if (!nc)
 			return 0;
-		off = (caps[rn(s, nc)] + rn(s, 0x18)) & ~(sz - 1);
+		off = caps[rn(s, nc)];
+		off = (off + rn(s, 0x18)) & ~(sz - 1);
 		return (uint64_t)t_cfg_write(m, &H->h, buid, cfg | off, sz,
 					     rn(s, 2) ? (uint32_t)rnd(s) : 0xffffffffu);
 	}
