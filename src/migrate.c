@@ -1290,6 +1290,12 @@ static void ld_sections(struct ld *L, const uint8_t *p, size_t len, uint32_t nse
 			fail(L, -ENXIO, "PHB %u '%s' of this machine is not in the stream", i, st->phb->id);
 			return;
 		}
+		/* without DDW nothing removes the default window (nor adds another) */
+		if (!st->phb->ddw && !st->t[0]) {
+			fail(L, -EBADMSG, "PHB %u '%s' has ddw=off but no default window in the stream", i,
+			     st->phb->id);
+			return;
+		}
 		for (unsigned df = 0; df < 256; df++) {
 			if (st->dev[df] && !st->dev[df]->seen) {
 				fail(L, -ENXIO, "device '%s' (PHB %u %02x.%x) of this machine is not in the stream",

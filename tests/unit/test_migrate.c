@@ -912,6 +912,8 @@ static void edge_windows(void)
 	sb = save(B, &nb);
 	start(&E, sb, nb); p = at(&E, 3, 0x300, 0); p[5] = 0;
 	EXPECT(-EBADMSG, "a dynamic window on a PHB with ddw=off");
+	start(&E, sb, nb); drop(&E, 3, 0x300);
+	EXPECT(-EBADMSG, "PHB 3 'n' has ddw=off but no default window");
 	start(&E, sb, nb); p = at(&E, 3, 0x400, 0); p[5] = 0;
 	put_le(p + 10, 0xffffffff00000000ull, 8);
 	put_le(p + 19, 1u << 21, 8);
