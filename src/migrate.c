@@ -723,7 +723,8 @@ static void ld_phb(struct ld *L, struct rd *r)
 			     count, type == 1 ? "MSI" : "MSI-X", max);
 			return;
 		}
-		if (first < SPHB_MSI_FIRST || first - SPHB_MSI_FIRST > SPHB_MSI_COUNT - count) {
+		if (first < SPHB_MSI_FIRST || count > SPHB_MSI_COUNT ||
+		    first - SPHB_MSI_FIRST > SPHB_MSI_COUNT - count) {
 			fail(L, -EBADMSG, "MSI allocation of '%s': IRQs 0x%x+%u outside the pool 0x%x..0x%x",
 			     d->id, first, count, SPHB_MSI_FIRST, SPHB_MSI_FIRST + SPHB_MSI_COUNT - 1);
 			return;
@@ -1034,7 +1035,8 @@ static void ld_device(struct ld *L, struct rd *r)
 
 			if (!p)
 				return;
-			if ((int64_t)off <= last || off % chunk || off >= bs) {
+			/* the chunk is copied to off: it must end inside the backing */
+			if ((int64_t)off <= last || off % chunk || off > bs - chunk) {
 				fail(L, -EBADMSG, "bar%u: chunk %u at offset 0x%x (ascending multiples of 0x%x below 0x%llx expected)",
 				     b, k, off, chunk, (unsigned long long)bs);
 				return;
