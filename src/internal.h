@@ -345,6 +345,8 @@ sphb_rtas_fn sphb_rtas_change_msi, sphb_rtas_query_irq;
 void sphb_msi_phb_reset(struct sphb_phb *phb);
 void sphb_msi_dev_gone(struct sphb_dev *d);
 void sphb_lsi_update(struct sphb_dev *d);
+/* The pool alignment of an allocation of n vectors of type 1 (MSI) or 2 (MSI-X). */
+unsigned sphb_msi_align(unsigned type, unsigned n);
 
 /* ---- tce.c ---- */
 struct sphb_tce_table;

@@ -729,11 +729,8 @@ static void ld_phb(struct ld *L, struct rd *r)
 			     d->id, first, count, SPHB_MSI_FIRST, SPHB_MSI_FIRST + SPHB_MSI_COUNT - 1);
 			return;
 		}
-		/* MSI blocks are aligned to their power-of-two size, MSI-X to 2 */
-		max = 2;
-		if (type == 1)
-			for (max = 1; max < count; max <<= 1)
-				;
+		/* aligned as ibm,change-msi allocates */
+		max = sphb_msi_align(type, count);
 		if ((first - SPHB_MSI_FIRST) % max) {
 			fail(L, -EBADMSG, "MSI allocation of '%s': IRQ 0x%x is not %u-aligned in the pool",
 			     d->id, first, max);

@@ -51,6 +51,13 @@ static unsigned pow2_ceil(unsigned v)
 	return p;
 }
 
+/* B5 fixed: an MSI block is aligned (in the pool) to its power-of-two size;
+ * MSI-X keeps QEMU's 2-alignment so first IRQ numbers match QEMU's. */
+unsigned sphb_msi_align(unsigned type, unsigned n)
+{
+	return type == MSI_TYPE_MSI ? pow2_ceil(n) : 2;
+}
+
 /* ---- the device's message registers ---- */
 
 static uint16_t cfg16(const struct sphb_dev *d, unsigned off)
@@ -218,9 +225,7 @@ void sphb_rtas_change_msi(struct sphb_machine *m, struct sphb_rtas_ctx *c)
 		rtas_status(c, RTAS_OUT_SUCCESS);
 		return;
 	}
-	/* B5 fixed: an MSI block is aligned to its power-of-two size; MSI-X keeps
-	 * QEMU's 2-alignment so first IRQ numbers match QEMU's. */
-	align = type == MSI_TYPE_MSI ? pow2_ceil(req) : 2;
+	align = sphb_msi_align(type, req);
 	/* as QEMU: allocate while the previous allocation is still held, then
 	 * give the previous one up (so a failure leaves it intact) */
 	idx = pool_alloc(m, req, align);
