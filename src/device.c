@@ -1122,7 +1122,6 @@ void sphb_dev_unlink(struct sphb_dev *d)
 }
 
 static uint8_t *bar_mem(struct sphb_bar *b);
-static uint64_t backing_size(const struct sphb_bar *b);
 
 /* The 16-byte MSI-X table entry of `vector` in the device's BAR memory. */
 uint8_t *sphb_dev_msix_entry(struct sphb_dev *d, unsigned vector)
@@ -1139,7 +1138,7 @@ void sphb_dev_msix_pend(struct sphb_dev *d, unsigned vector)
 {
 	uint8_t *mem = vector < d->msix_vectors ? bar_mem(&d->bar[d->msix_pba_bar]) : NULL;
 
-	if (mem && d->msix_pba_off + vector / 8 < backing_size(&d->bar[d->msix_pba_bar]))
+	if (mem && d->msix_pba_off + vector / 8 < sphb_bar_backing(&d->bar[d->msix_pba_bar]))
 		mem[d->msix_pba_off + vector / 8] |= (uint8_t)(1u << (vector % 8));
 }
 
@@ -1159,7 +1158,7 @@ void sphb_dev_msix_prereset(struct sphb_dev *d)
 	b = &d->bar[d->msix_pba_bar];
 	if (b->mem) {
 		uint64_t pba_len = (d->msix_vectors + 63u) / 64u * 8u;
-		if (d->msix_pba_off + pba_len <= backing_size(b))
+		if (d->msix_pba_off + pba_len <= sphb_bar_backing(b))
 			memset(b->mem + d->msix_pba_off, 0, (size_t)pba_len);
 	}
 	msix_table_init(d);
@@ -1181,15 +1180,10 @@ void sphb_dev_free(struct sphb_dev *d)
 
 /* ---- BAR contents (CPU side) ---- */
 
-static uint64_t backing_size(const struct sphb_bar *b)
-{
-	return b->size < SPHB_BAR_BACKING_MAX ? b->size : SPHB_BAR_BACKING_MAX;
-}
-
 static uint8_t *bar_mem(struct sphb_bar *b)
 {
 	if (!b->mem)
-		b->mem = calloc(1, (size_t)backing_size(b));
+		b->mem = calloc(1, (size_t)sphb_bar_backing(b));
 	return b->mem;
 }
 
@@ -1218,7 +1212,7 @@ void sphb_dev_reset(struct sphb_dev *d)
 	sphb_lsi_update(d);
 	for (unsigned i = 0; i < SPHB_NBARS; i++)
 		if (d->bar[i].mem)
-			memset(d->bar[i].mem, 0, (size_t)backing_size(&d->bar[i]));
+			memset(d->bar[i].mem, 0, (size_t)sphb_bar_backing(&d->bar[i]));
 	msix_table_init(d);
 }
 
@@ -1278,7 +1272,7 @@ SPHB_API int sphb_mmio_read(struct sphb_machine *m, const char *dev_id,
 		*val = size == 8 ? UINT64_MAX : (1ull << (8 * size)) - 1;
 		return 0;
 	}
-	if (offset < backing_size(b)) {
+	if (offset < sphb_bar_backing(b)) {
 		mem = bar_mem(b);
 		if (!mem)
 			return -ENOMEM;
@@ -1302,7 +1296,7 @@ SPHB_API int sphb_mmio_write(struct sphb_machine *m, const char *dev_id,
 		return rc;
 	b = &d->bar[bar];
 	if (!bar_decodes(d, bar) || offset >= b->size || b->size - offset < size ||
-	    offset >= backing_size(b) || bar == 6 /* ROM is read-only */ ||
+	    offset >= sphb_bar_backing(b) || bar == 6 /* ROM is read-only */ ||
 	    sphb_dev_mmio_stopped(d))
 		return 0;
 	if (d->msix_vectors && bar == d->msix_pba_bar && offset >= d->msix_pba_off &&

@@ -71,6 +71,12 @@ struct sphb_bar {
 	uint8_t *mem;	 /* lazily allocated backing, min(size, BACKING_MAX) */
 };
 
+/* the bytes of a BAR's backing (device.c; saved by migrate.c) */
+static inline uint64_t sphb_bar_backing(const struct sphb_bar *b)
+{
+	return b->size < SPHB_BAR_BACKING_MAX ? b->size : SPHB_BAR_BACKING_MAX;
+}
+
 enum sphb_dev_kind { DEV_SIM, DEV_VFIO };
 
 struct sphb_phb;

@@ -57,14 +57,9 @@ static uint32_t stream_crc(const uint8_t *p, size_t len)
 	return crc ^ 0xffffffffu;
 }
 
-static uint64_t bar_backing(const struct sphb_bar *b)
-{
-	return b->size < SPHB_BAR_BACKING_MAX ? b->size : SPHB_BAR_BACKING_MAX;
-}
-
 static uint32_t bar_chunk(const struct sphb_bar *b)
 {
-	uint64_t bs = bar_backing(b);
+	uint64_t bs = sphb_bar_backing(b);
 	return bs < CHUNK ? (uint32_t)bs : CHUNK;
 }
 
@@ -286,7 +281,7 @@ static void save_device(struct wr *w, struct sphb_dev *d)
 	w_bytes(w, d->cfg, d->cfg_size);
 	for (unsigned b = 0; b < SPHB_NBARS; b++) {
 		const struct sphb_bar *bar = &d->bar[b];
-		uint64_t bs = bar_backing(bar);
+		uint64_t bs = sphb_bar_backing(bar);
 		uint32_t chunk = bar_chunk(bar), n = 0;
 		size_t nat = w->pos;
 
@@ -1008,7 +1003,7 @@ static void ld_device(struct ld *L, struct rd *r)
 	sd->cfg = cfg;
 	for (unsigned b = 0; r_ok(r) && b < SPHB_NBARS; b++) {
 		const struct sphb_bar *bar = &d->bar[b];
-		uint64_t bs = bar_backing(bar);
+		uint64_t bs = sphb_bar_backing(bar);
 		uint32_t chunk = bar_chunk(bar), n = r_u32(r);
 		int64_t last = -1;
 
@@ -1373,7 +1368,7 @@ static void commit(struct ld *L)
 				}
 				if (!bar->mem)
 					continue;
-				memset(bar->mem, 0, (size_t)bar_backing(bar));
+				memset(bar->mem, 0, (size_t)sphb_bar_backing(bar));
 				for (uint32_t k = 0; k < sd->bar[b].n; k++, c += 4 + chunk)
 					memcpy(bar->mem + le_load(c, 4), c + 4, chunk);
 			}
