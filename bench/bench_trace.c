@@ -310,12 +310,6 @@ const struct bench_section bench_trace_memory = {
 /* ---- trace_hostops: host IOMMU operations per TCE update ---- */
 
 #if SPHB_VFIO
-static int ram_iter(void *opaque, int (*fn)(void *c, uint64_t gpa, void *hva, uint64_t size), void *c)
-{
-	struct t_host *h = opaque;
-	return fn(c, 0, h->ram, h->ram_size);
-}
-
 static int run_hostops(struct bench_ctx *ctx)
 {
 	int rc;
@@ -341,7 +335,7 @@ static int run_hostops(struct bench_ctx *ctx)
 		memset(&h, 0, sizeof(h));
 		h.ram_size = TRACE_RAM;
 		h.ram = calloc(1, TRACE_RAM);
-		ops.ram_iterate = ram_iter;
+		ops.ram_iterate = bench_ram_iterate;
 		rc = h.ram ? sphb_machine_new_default(&ops, &h, &m) : -ENOMEM;
 		for (int k = 0; !rc && k < r->nspecs; k++)
 			rc = sphb_machine_add(m, r->specs[k]);
