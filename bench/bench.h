@@ -103,4 +103,25 @@ static inline double bench_now_ns(void)
 /* a machine of nphb PHBs with ndev sim-pci functions each (bench_machine.c) */
 #include "bench_machine.h"
 
+/* an hcall of four arguments and no return value: its H_* code */
+static inline int64_t bench_hcall(struct sphb_machine *m, uint64_t op, uint64_t a0, uint64_t a1,
+				  uint64_t a2, uint64_t a3)
+{
+	uint64_t args[4] = { a0, a1, a2, a3 };
+	int64_t hret = 99;
+
+	sphb_hcall(m, op, args, 4, NULL, 0, &hret);
+	return hret;
+}
+
+/* sphb_host_ops.ram_iterate of a harness host (struct t_host): its RAM is
+ * one range from guest address 0, as the VFIO backend maps it */
+static inline int bench_ram_iterate(void *opaque,
+				    int (*fn)(void *ctx, uint64_t gpa, void *hva, uint64_t size),
+				    void *ctx)
+{
+	struct t_host *h = opaque;
+	return fn(ctx, 0, h->ram, h->ram_size);
+}
+
 #endif

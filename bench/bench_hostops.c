@@ -20,12 +20,6 @@ struct host {
 	unsigned containers;
 };
 
-static int ram(void *opaque, int (*fn)(void *ctx, uint64_t gpa, void *hva, uint64_t size), void *ctx)
-{
-	struct t_host *h = opaque;
-	return fn(ctx, 0, h->ram, h->ram_size);
-}
-
 /* per_group: a per-group PHB with two pass-through devices in two IOMMU
  * groups (two containers); else the default PHB with one (one container) */
 static int host_new(struct host *x, bool per_group)
@@ -39,7 +33,7 @@ static int host_new(struct host *x, bool per_group)
 	x->h.ram = calloc(1, T_RAM_SIZE);
 	if (!x->h.ram)
 		return -ENOMEM;
-	ops.ram_iterate = ram;
+	ops.ram_iterate = bench_ram_iterate;
 	rc = sphb_machine_new_default(&ops, &x->h, &x->m);
 	if (!rc && per_group) {
 		rc = sphb_machine_add(x->m, "spapr-pci-host-bridge,index=1,id=g,pe-mode=per-group");
@@ -65,13 +59,16 @@ static void host_free(struct host *x)
 		t_free(x->m, &x->h);
 }
 
-static int64_t hc(struct host *x, uint64_t op, uint64_t a1, uint64_t a2, uint64_t a3)
+/* H_PUT_TCE_INDIRECT of the whole list / H_STUFF_TCE of zeros over it, at
+ * the start of the window */
+static int64_t map_list(struct host *x)
 {
-	uint64_t args[4] = { x->liobn, a1, a2, a3 };
-	int64_t hret = 99;
+	return bench_hcall(x->m, 0x13c, x->liobn, 0, LIST, NE);
+}
 
-	sphb_hcall(x->m, op, args, 4, NULL, 0, &hret);
-	return hret;
+static int64_t clear_all(struct host *x)
+{
+	return bench_hcall(x->m, 0x138, x->liobn, 0, 0, NE);
 }
 
 /* the 512 TCEs of the list: contiguous read-write pages from 4 MiB;
@@ -110,13 +107,13 @@ static int workload(struct bench_ctx *ctx, const char *name, const char *label, 
 		return rc;
 	}
 	write_list(&x, mixed);
-	if (w == CLEAR_STUFF && hc(&x, 0x13c, 0, LIST, NE))
+	if (w == CLEAR_STUFF && map_list(&x))
 		rc = -EIO; /* mapped, for the clear */
 	/* one hypercall */
 	map0 = n_map;
 	unmap0 = n_unmap;
 	before = ops_now();
-	if (!rc && (w == MAP_INDIRECT ? hc(&x, 0x13c, 0, LIST, NE) : hc(&x, 0x138, 0, 0, NE)))
+	if (!rc && (w == MAP_INDIRECT ? map_list(&x) : clear_all(&x)))
 		rc = -EIO;
 	sphb_ops = ops_now() - before;
 	r = bench_row(ctx, name, label);
@@ -127,11 +124,12 @@ static int workload(struct bench_ctx *ctx, const char *name, const char *label, 
 	bench_num(r, "host_ops", sphb_ops);
 	bench_num(r, "ops_per_update", (double)sphb_ops / NE);
 	/* back to the state before, then the same entries one by one */
-	if (!rc && (w == MAP_INDIRECT ? hc(&x, 0x138, 0, 0, NE) : hc(&x, 0x13c, 0, LIST, NE)))
+	if (!rc && (w == MAP_INDIRECT ? clear_all(&x) : map_list(&x)))
 		rc = -EIO;
 	before = ops_now();
 	for (unsigned k = 0; !rc && k < NE; k++)
-		if (hc(&x, 0x20, (uint64_t)k << 12, w == MAP_INDIRECT ? tce(k, mixed) : 0, 0))
+		if (bench_hcall(x.m, 0x20, x.liobn, (uint64_t)k << 12,
+				w == MAP_INDIRECT ? tce(k, mixed) : 0, 0))
 			rc = -EIO;
 	per_entry_ops = ops_now() - before;
 	bench_num(r, "per_entry_ops", per_entry_ops);

@@ -128,8 +128,23 @@ void bench_machine_free(struct bench_machine *bm)
 	static void name##_loop(void *a, unsigned long n) { name##_body(a, n, true); }    \
 	static void name##_empty(void *a, unsigned long n) { name##_body(a, n, false); }
 
-/* ibm,read-pci-config through the RTAS entry: the guest writes the whole
- * argument buffer for every call, as Linux's rtas_call() does */
+/* The RTAS argument buffer of a call on the target's function: token,
+ * counts, config address and BUID (the first three arguments of both calls
+ * measured). The guest writes the whole buffer for every call, as Linux's
+ * rtas_call() does. */
+static inline __attribute__((always_inline)) void rtas_args(struct t_host *h, uint32_t token,
+							    uint32_t nargs, uint32_t nret,
+							    const struct bm_target *t)
+{
+	t_st32(h, T_BUF, token);
+	t_st32(h, T_BUF + 4, nargs);
+	t_st32(h, T_BUF + 8, nret);
+	t_st32(h, T_BUF + 12, t->cfg);
+	t_st32(h, T_BUF + 16, t->hi);
+	t_st32(h, T_BUF + 20, t->lo);
+}
+
+/* ibm,read-pci-config through the RTAS entry */
 static inline __attribute__((always_inline)) void cfg_read_body(struct bench_machine *bm,
 								unsigned long n, bool call)
 {
@@ -137,13 +152,7 @@ static inline __attribute__((always_inline)) void cfg_read_body(struct bench_mac
 	unsigned j = 0;
 
 	for (unsigned long i = 0; i < n; i++) {
-		const struct bm_target *t = &bm->t[j];
-		t_st32(h, T_BUF, tok_cfg_read);
-		t_st32(h, T_BUF + 4, 4);
-		t_st32(h, T_BUF + 8, 2);
-		t_st32(h, T_BUF + 12, t->cfg);
-		t_st32(h, T_BUF + 16, t->hi);
-		t_st32(h, T_BUF + 20, t->lo);
+		rtas_args(h, tok_cfg_read, 4, 2, &bm->t[j]);
 		t_st32(h, T_BUF + 24, 4);
 		if (call)
 			sphb_rtas_call(bm->m, T_BUF, NULL);
@@ -162,13 +171,7 @@ static inline __attribute__((always_inline)) void state2_body(struct bench_machi
 	unsigned j = 0;
 
 	for (unsigned long i = 0; i < n; i++) {
-		const struct bm_target *t = &bm->t[j];
-		t_st32(h, T_BUF, tok_state2);
-		t_st32(h, T_BUF + 4, 3);
-		t_st32(h, T_BUF + 8, 4);
-		t_st32(h, T_BUF + 12, t->cfg);
-		t_st32(h, T_BUF + 16, t->hi);
-		t_st32(h, T_BUF + 20, t->lo);
+		rtas_args(h, tok_state2, 3, 4, &bm->t[j]);
 		if (call)
 			sphb_rtas_call(bm->m, T_BUF, NULL);
 		sink += h->ram[T_BUF + 31];

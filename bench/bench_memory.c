@@ -35,15 +35,6 @@ struct mem {
 	struct sphb_machine *m;
 };
 
-static int64_t hc(struct mem *x, uint64_t op, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3)
-{
-	uint64_t args[4] = { a0, a1, a2, a3 };
-	int64_t hret = 99;
-
-	sphb_hcall(x->m, op, args, 4, NULL, 0, &hret);
-	return hret;
-}
-
 /* ibm,create-pe-dma-window on the default PHB: the LIOBN and bus address */
 static int create(struct mem *x, uint32_t shift, uint32_t win_shift, uint32_t *liobn, uint64_t *addr)
 {
@@ -107,17 +98,17 @@ static int one_case(struct bench_ctx *ctx, const struct mcase *c)
 	case EMPTY:
 		break;
 	case ONE:
-		rc = hc(&x, 0x20, liobn, addr + (1ull << 39), 0x10003, 0);
+		rc = bench_hcall(x.m, 0x20, liobn, addr + (1ull << 39), 0x10003, 0);
 		break;
 	case INDIRECT512:
-		rc = hc(&x, 0x13c, liobn, addr, LIST, 512);
+		rc = bench_hcall(x.m, 0x13c, liobn, addr, LIST, 512);
 		break;
 	case STUFF:
-		rc = hc(&x, 0x138, liobn, addr, 0x10003, c->n);
+		rc = bench_hcall(x.m, 0x138, liobn, addr, 0x10003, c->n);
 		break;
 	case SCATTERED:
 		for (uint64_t i = 0; i < c->n && !rc; i++)
-			rc = hc(&x, 0x20, liobn, addr + (i << 30), 0x10003, 0);
+			rc = bench_hcall(x.m, 0x20, liobn, addr + (i << 30), 0x10003, 0);
 		break;
 	}
 	h1 = heap();

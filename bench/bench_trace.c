@@ -123,6 +123,35 @@ static int cmp_double(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+/* Replay run r against a fresh machine of its description, every answer
+ * compared: 0 (*rmp is the machine after the replay, for the caller to look
+ * at and free; build_ns, replay_ns: the two times, when not NULL) or -EIO
+ * (a mismatch counts as a failure: figures of a diverged replay mean
+ * nothing). st accumulates (its mismatches stay 0 while this succeeds). */
+static int replay_fresh(const struct run *r, struct replay_stats *st, struct replay_machine **rmp,
+			double *build_ns, double *replay_ns)
+{
+	double t0 = bench_now_ns(), t1;
+	int rc;
+
+	if (replay_machine_new((const char *const *)r->specs, r->nspecs, TRACE_RAM, rmp, stderr))
+		return -EIO;
+	t1 = bench_now_ns();
+	rc = replay_run(r->t, &(*rmp)->tg, st);
+	if (replay_ns)
+		*replay_ns = bench_now_ns() - t1;
+	if (build_ns)
+		*build_ns = t1 - t0;
+	if (rc || st->mismatches) {
+		fprintf(stderr, "sphb_bench: trace: %s: replay failed (rc %d, %llu mismatches)\n", r->name,
+			rc, (unsigned long long)st->mismatches);
+		replay_machine_free(*rmp);
+		*rmp = NULL;
+		return -EIO;
+	}
+	return 0;
+}
+
 /* ---- trace: replay throughput ---- */
 
 static int run_throughput(struct bench_ctx *ctx)
@@ -144,24 +173,12 @@ static int run_throughput(struct bench_ctx *ctx)
 			return -ENOMEM;
 		for (unsigned k = 0; k < n; k++) {
 			struct replay_machine *rm;
-			double t0 = bench_now_ns(), t1;
 
-			if (replay_machine_new((const char *const *)r->specs, r->nspecs, TRACE_RAM, &rm,
-					       stderr)) {
+			if (replay_fresh(r, st, &rm, &build[k], &ns[k])) {
 				free(st);
 				return -EIO;
 			}
-			t1 = bench_now_ns();
-			rc = replay_run(r->t, &rm->tg, st);
-			ns[k] = bench_now_ns() - t1;
-			build[k] = t1 - t0;
 			replay_machine_free(rm);
-			if (rc || st->mismatches) {
-				fprintf(stderr, "sphb_bench: trace: %s: replay failed (rc %d, %llu mismatches)\n",
-					r->name, rc, (unsigned long long)st->mismatches);
-				free(st);
-				return -EIO;
-			}
 		}
 		qsort(ns, n, sizeof(ns[0]), cmp_double);
 		qsort(build, n, sizeof(build[0]), cmp_double);
@@ -233,12 +250,11 @@ static int run_memory(struct bench_ctx *ctx)
 
 		if (!st)
 			return -ENOMEM;
-		if (replay_machine_new((const char *const *)r->specs, r->nspecs, TRACE_RAM, &rm, stderr)) {
+		if (replay_fresh(r, st, &rm, NULL, NULL)) {
 			free(st);
 			return -EIO;
 		}
-		rc = replay_run(r->t, &rm->tg, st);
-		for (uint32_t phb = 0; !rc && phb < 4; phb++) {
+		for (uint32_t phb = 0; phb < 4; phb++) {
 			for (uint32_t w = 0; w < 2; w++) {
 				uint32_t liobn = 0x80000000u | phb << 8 | w;
 				struct sphb_tce_table *t = sphb_tce_by_liobn(rm->tg.m, liobn, NULL);
@@ -256,8 +272,6 @@ static int run_memory(struct bench_ctx *ctx)
 		}
 		replay_machine_free(rm);
 		free(st);
-		if (rc)
-			return -EIO;
 		row = bench_row(ctx, r->name, r->name);
 		bench_str(row, "source", r->source);
 		bench_num(row, "windows", windows);
@@ -296,12 +310,6 @@ const struct bench_section bench_trace_memory = {
 /* ---- trace_hostops: host IOMMU operations per TCE update ---- */
 
 #if SPHB_VFIO
-static int ram_iter(void *opaque, int (*fn)(void *c, uint64_t gpa, void *hva, uint64_t size), void *c)
-{
-	struct t_host *h = opaque;
-	return fn(c, 0, h->ram, h->ram_size);
-}
-
 static int run_hostops(struct bench_ctx *ctx)
 {
 	int rc;
@@ -327,7 +335,7 @@ static int run_hostops(struct bench_ctx *ctx)
 		memset(&h, 0, sizeof(h));
 		h.ram_size = TRACE_RAM;
 		h.ram = calloc(1, TRACE_RAM);
-		ops.ram_iterate = ram_iter;
+		ops.ram_iterate = bench_ram_iterate;
 		rc = h.ram ? sphb_machine_new_default(&ops, &h, &m) : -ENOMEM;
 		for (int k = 0; !rc && k < r->nspecs; k++)
 			rc = sphb_machine_add(m, r->specs[k]);

@@ -70,6 +70,7 @@ int sphb_eeh_dev_attach(struct sphb_dev *d)
 	struct sphb_phb *phb = d->phb;
 	struct sphb_sim_group *g;
 	struct sphb_pe *pes;
+	unsigned i;
 	int before;
 
 	if (d->iommu_group < 0)
@@ -94,24 +95,19 @@ int sphb_eeh_dev_attach(struct sphb_dev *d)
 	g = d->kind == DEV_SIM ? sphb_sim_group(m, d->iommu_group, true) : NULL;
 	if (d->kind == DEV_SIM && !g)
 		return -ENOMEM;
-	for (unsigned i = 0; i < phb->npes; i++) {
-		if (phb->pes[i].group == d->iommu_group) {
-			if (g)
-				sphb_sim_group_get(m, g);
-			pes_update(phb);
-			sphb_eeh_sync(m);
-			return 0;
-		}
-	}
 	before = sphb_eeh_shared_group(phb);
-	pes = realloc(phb->pes, (phb->npes + 1) * sizeof(*pes));
-	if (!pes)
-		return -ENOMEM;
-	phb->pes = pes;
+	for (i = 0; i < phb->npes && phb->pes[i].group != d->iommu_group; i++)
+		;
+	if (i == phb->npes) { /* the group's first function on this PHB: a new PE */
+		pes = realloc(phb->pes, (phb->npes + 1) * sizeof(*pes));
+		if (!pes)
+			return -ENOMEM;
+		phb->pes = pes;
+		memset(&phb->pes[phb->npes], 0, sizeof(*pes));
+		phb->pes[phb->npes++].group = d->iommu_group;
+	}
 	if (g)
 		sphb_sim_group_get(m, g);
-	memset(&phb->pes[phb->npes], 0, sizeof(*pes));
-	phb->pes[phb->npes++].group = d->iommu_group;
 	pes_update(phb);
 	shared_changed(phb, before);
 	return 0;
