@@ -99,6 +99,23 @@ static uint32_t skipped_at(const struct trace *t, const char *why, uint32_t file
 	return 0;
 }
 
+/* trace_load() of what was written to `f`, an open_memstream() of *text */
+static struct trace *load_memstream(FILE *f, char **text)
+{
+	char path[64];
+	const char *p[1] = { path };
+	struct trace *t;
+
+	fclose(f);
+	write_file(path, *text);
+	free(*text);
+	CHECK_EQ(trace_load(p, 1, &t, stderr), 0);
+	unlink(path);
+	if (!t)
+		exit(1);
+	return t;
+}
+
 int main(void)
 {
 	const char *paths[2];
@@ -191,6 +208,22 @@ int main(void)
 
 	/* ---- trace-controlled sizes: bounded shadows, no wrapped counts ---- */
 	{
+		/* more device names than are interned (4096), then an RTAS call:
+		 * its name is the library's, never "out of memory" */
+		char *q = NULL;
+		size_t qlen = 0;
+		FILE *qf = open_memstream(&q, &qlen);
+		for (unsigned i = 0; i <= 4096; i++)
+			fprintf(qf, "pci_cfg_read dev%u 00:02.0 @0x0 -> 0x0\n", i);
+		fputs(FT "rtas_input: ibm,read-pci-config arguments: {0x1000,0x8000000,0x20000000,0x4}\n"
+		      FT "rtas_output: ibm,read-pci-config status: 0, other outputs: {0x100e8086}\n", qf);
+		t = load_memstream(qf, &q);
+		CHECK_EQ(t->nrtas, 1);
+		CHECK(t->nrtas == 1 && !strcmp(t->rtas[0].name, "ibm,read-pci-config"));
+		CHECK_EQ(t->nqev, 4096);	/* the 4097th name's line is skipped */
+		trace_free(t);
+	}
+	{
 		char *q = NULL;
 		size_t qlen = 0;
 		FILE *qf = open_memstream(&q, &qlen);
@@ -211,13 +244,7 @@ int main(void)
 		      /* 516 */
 		      "spapr_iommu_pci_stuff liobn=0x80000000 ioba=0x4000 tcevalue=0x0 npages=-1 ret=0\n",
 		      qf);
-		fclose(qf);
-		write_file(qpath, q);
-		free(q);
-		paths[0] = qpath;
-		CHECK_EQ(trace_load(paths, 1, &t, stderr), 0);
-		if (!t)
-			return 1;
+		t = load_memstream(qf, &q);
 		CHECK_EQ(replay_machine_new(NULL, 0, 16u << 20, &rm, stderr), 0);
 		if (!rm)
 			return 1;
@@ -239,7 +266,6 @@ int main(void)
 		CHECK_EQ(st.tce_entries_set, 514);
 		replay_machine_free(rm);
 		trace_free(t);
-		paths[0] = gpath;
 	}
 
 	/* ---- errors ---- */
