@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "cli.h"
 #include "trace.h"
 
 #define BUID_BASE 0x800000020000000ull	/* qemu-spapr-phb.md 3.7 */
@@ -174,19 +175,6 @@ static uint64_t liobn_buid(uint64_t liobn)
 	return BUID_BASE + ((liobn >> 8) & 0xff);
 }
 
-static void put32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
-
-static uint32_t get32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
 /* One RTAS call as Linux makes it (return cells zeroed first). Returns 0
  * with rets[0..nret-1] as found in guest memory afterwards, or -1 when the
  * library refused the buffer (then rets are what the guest would see: 0s). */
@@ -199,11 +187,11 @@ static int rtas(struct rp *r, uint32_t token, uint32_t nargs, const uint32_t *ar
 	int rc;
 
 	memset(buf, 0, sizeof(buf));
-	put32(buf, token);
-	put32(buf + 4, nargs);
-	put32(buf + 8, nret);
+	cli_put32(buf, token);
+	cli_put32(buf + 4, nargs);
+	cli_put32(buf + 8, nret);
 	for (uint32_t i = 0; i < nargs; i++)
-		put32(buf + 12 + 4 * i, args[i]);
+		cli_put32(buf + 12 + 4 * i, args[i]);
 	if (tg->mem_write(tg->opaque, tg->rtas_buf_gpa, buf, 4 * n))
 		return -1;
 	r->st->lib_rtas_calls++;
@@ -211,7 +199,7 @@ static int rtas(struct rp *r, uint32_t token, uint32_t nargs, const uint32_t *ar
 	if (tg->mem_read(tg->opaque, tg->rtas_buf_gpa, buf, 4 * n))
 		return -1;
 	for (uint32_t i = 0; i < nret; i++)
-		rets[i] = get32(buf + 12 + 4 * (nargs + i));
+		rets[i] = cli_get32(buf + 12 + 4 * (nargs + i));
 	return rc && rc != -ENOENT ? -1 : 0;
 }
 
