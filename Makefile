@@ -85,14 +85,14 @@ $(O)/tests/unit/%: tests/unit/%.c $(wildcard tests/*.h) $(O)/libsphb.a
 
 # The benchmark: one program, its sections in bench/*.c (docs/performance.md)
 BENCH_TOOLS := tools/trace.c tools/replay.c
-$(BENCH_BIN): $(BENCH_SRCS) $(BENCH_TOOLS) $(wildcard bench/*.h) tools/trace.h tests/harness.h tests/vfio_fake_kernel.h $(O)/libsphb.a
+$(BENCH_BIN): $(BENCH_SRCS) $(BENCH_TOOLS) $(wildcard bench/*.h) tools/trace.h tools/cli.h tests/harness.h tests/vfio_fake_kernel.h $(O)/libsphb.a
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC      $@")
 	$(Q)$(CC) $(ALL_CFLAGS) -Itests -Isrc -DSPHB_VFIO=$(SPHB_VFIO) $(SAN_LDFLAGS) $(LDFLAGS) \
 		-o $@ $(BENCH_SRCS) $(BENCH_TOOLS) $(O)/libsphb.a
 
 # The replay API test compiles the CLI's trace parser and replayer in
-$(O)/tests/unit/test_replay_api: tools/trace.c tools/replay.c tools/trace.h
+$(O)/tests/unit/test_replay_api: tools/trace.c tools/replay.c tools/trace.h tools/cli.h
 
 # Fuzz corpora replayed with the normal compiler (no libFuzzer needed).
 # FUZZ_EXTRA_<name>: more sources a target links (fuzz_script: the CLI's

@@ -8,6 +8,20 @@
 
 #include "sphb/sphb.h"
 
+/* Big-endian 32-bit cells in guest memory (RTAS buffers, script words). */
+static inline void cli_put32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)(v >> 24);
+	p[1] = (uint8_t)(v >> 16);
+	p[2] = (uint8_t)(v >> 8);
+	p[3] = (uint8_t)v;
+}
+
+static inline uint32_t cli_get32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
 /* sphb dt: write the machine's /rtas and PHB nodes as a .dtb (libfdt).
  * Returns the exit status (0, or 1 with a message on stderr). */
 int sphb_cli_dt(struct sphb_machine *m, const char *path);

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "cli.h"
 #include "trace.h"
 
 #define BUID_BASE 0x800000020000000ull	/* qemu-spapr-phb.md 3.7 */
@@ -21,7 +22,14 @@
 /* ---- the shadow of every TCE table: what the traces say it holds ---- */
 
 enum { TCE_UNKNOWN = 0, TCE_RECORDED = 1, TCE_INFERRED = 2 };
+/* The shadows are sized by trace-controlled LIOBNs and bus addresses: a
+ * window tracks at most WIN_MAX_ENTRIES entries, the replay at most
+ * WIN_MAX_WINDOWS windows (QEMU: 2 per PHB, 256 PHB indices) and
+ * SHADOW_MAX_ENTRIES entries in all (13 bytes each); entries beyond are
+ * skipped, not compared in the final table. */
 #define WIN_MAX_ENTRIES (1u << 22)
+#define WIN_MAX_WINDOWS 512u
+#define SHADOW_MAX_ENTRIES (2u * WIN_MAX_ENTRIES)
 
 struct win {
 	uint32_t liobn;
@@ -47,6 +55,7 @@ struct rp {
 	int32_t *g2q, *q2g;
 	struct win *wins;
 	unsigned nwins;
+	uint64_t shadow_entries;	/* sum of wins[].n */
 	struct devmap *dm;
 	unsigned ndm;
 	uint64_t phb_known[32], phb_absent[32];	/* small caches of BUIDs */
@@ -166,19 +175,6 @@ static uint64_t liobn_buid(uint64_t liobn)
 	return BUID_BASE + ((liobn >> 8) & 0xff);
 }
 
-static void put32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
-
-static uint32_t get32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
 /* One RTAS call as Linux makes it (return cells zeroed first). Returns 0
  * with rets[0..nret-1] as found in guest memory afterwards, or -1 when the
  * library refused the buffer (then rets are what the guest would see: 0s). */
@@ -191,11 +187,11 @@ static int rtas(struct rp *r, uint32_t token, uint32_t nargs, const uint32_t *ar
 	int rc;
 
 	memset(buf, 0, sizeof(buf));
-	put32(buf, token);
-	put32(buf + 4, nargs);
-	put32(buf + 8, nret);
+	cli_put32(buf, token);
+	cli_put32(buf + 4, nargs);
+	cli_put32(buf + 8, nret);
 	for (uint32_t i = 0; i < nargs; i++)
-		put32(buf + 12 + 4 * i, args[i]);
+		cli_put32(buf + 12 + 4 * i, args[i]);
 	if (tg->mem_write(tg->opaque, tg->rtas_buf_gpa, buf, 4 * n))
 		return -1;
 	r->st->lib_rtas_calls++;
@@ -203,7 +199,7 @@ static int rtas(struct rp *r, uint32_t token, uint32_t nargs, const uint32_t *ar
 	if (tg->mem_read(tg->opaque, tg->rtas_buf_gpa, buf, 4 * n))
 		return -1;
 	for (uint32_t i = 0; i < nret; i++)
-		rets[i] = get32(buf + 12 + 4 * (nargs + i));
+		rets[i] = cli_get32(buf + 12 + 4 * (nargs + i));
 	return rc && rc != -ENOENT ? -1 : 0;
 }
 
@@ -224,7 +220,7 @@ static struct win *win_get(struct rp *r, uint64_t liobn)
 {
 	struct win *w = win_find(r, liobn), *nw;
 
-	if (w || liobn > UINT32_MAX)
+	if (w || liobn > UINT32_MAX || r->nwins >= WIN_MAX_WINDOWS)
 		return w;
 	nw = realloc(r->wins, (r->nwins + 1) * sizeof(*r->wins));
 	if (!nw) {
@@ -247,21 +243,31 @@ static void win_clear(struct win *w)
 	}
 }
 
-/* the shadow entry of bus address `ioba`, growing the arrays; -1 if untracked */
-static int64_t win_index(struct rp *r, struct win *w, uint64_t ioba)
+/* the shadow entry of bus address `ioba`, or -1 if beyond WIN_MAX_ENTRIES */
+static int64_t win_slot(const struct win *w, uint64_t ioba)
 {
 	uint64_t idx;
 
 	if (ioba < w->offset)
 		return -1;
 	idx = (ioba - w->offset) >> w->shift;
-	if (idx >= WIN_MAX_ENTRIES)
+	return idx < WIN_MAX_ENTRIES ? (int64_t)idx : -1;
+}
+
+/* the shadow entry of bus address `ioba`, growing the arrays; -1 if untracked */
+static int64_t win_index(struct rp *r, struct win *w, uint64_t ioba)
+{
+	int64_t idx = win_slot(w, ioba);
+
+	if (idx < 0)
 		return -1;
-	if (idx >= w->n) {
+	if ((uint64_t)idx >= w->n) {
 		uint32_t n = w->n ? w->n : 4096;
 		void *a, *b, *c;
-		while (n <= idx)
+		while (n <= (uint64_t)idx)
 			n *= 2;
+		if (r->shadow_entries - w->n + n > SHADOW_MAX_ENTRIES)
+			return -1;
 		a = realloc(w->val, (size_t)n * sizeof(*w->val));
 		if (a)
 			w->val = a;
@@ -278,21 +284,24 @@ static int64_t win_index(struct rp *r, struct win *w, uint64_t ioba)
 		memset(w->val + w->n, 0, (size_t)(n - w->n) * sizeof(*w->val));
 		memset(w->state + w->n, TCE_UNKNOWN, n - w->n);
 		memset(w->qi + w->n, 0, (size_t)(n - w->n) * sizeof(*w->qi));
+		r->shadow_entries += n - w->n;
 		w->n = n;
 	}
-	return (int64_t)idx;
+	return idx;
 }
 
-static void shadow_set(struct rp *r, struct win *w, uint64_t ioba, uint64_t val, uint8_t state,
+/* false when the entry is not tracked (beyond the limits, or out of memory) */
+static bool shadow_set(struct rp *r, struct win *w, uint64_t ioba, uint64_t val, uint8_t state,
 		       uint32_t qi)
 {
-	int64_t i = win_index(r, w, ioba);
+	int64_t i = w ? win_index(r, w, ioba) : -1;
 
 	if (i < 0)
-		return;
+		return false;
 	w->val[i] = val;
 	w->state[i] = state;
 	w->qi[i] = qi;
+	return true;
 }
 
 /* ---- alignment of the guest's calls with QEMU's events ---- */
@@ -586,7 +595,8 @@ static void exec_tce(struct rp *r, uint32_t qi, const struct trace_hcall *g)
 	int64_t want = q_ret(e), hret = 0;
 	unsigned nargs = 0;
 	struct win *w;
-	uint64_t start = 0, npages = 1;
+	uint64_t start = 0, npages = 1, done = 0, tracked = 0;
+	unsigned shift;
 
 	if (e->flags & TRACE_QF_VIO) {
 		r->st->row[REPLAY_ROW_VIO_TCE].calls++;
@@ -597,7 +607,8 @@ static void exec_tce(struct rp *r, uint32_t qi, const struct trace_hcall *g)
 		skip(r, ql, "TCE hcall for a PHB that is not in the machine");
 		return;
 	}
-	w = win_get(r, liobn);
+	w = win_find(r, liobn);
+	shift = w ? w->shift : 12;	/* not seen yet: a default window */
 	args[0] = liobn;
 	switch (e->kind) {
 	case TRACE_Q_PUT:
@@ -612,12 +623,11 @@ static void exec_tce(struct rp *r, uint32_t qi, const struct trace_hcall *g)
 	case TRACE_Q_STUFF:
 		/* QEMU traces ioba after its loop: the start is npages pages before */
 		npages = e->a[3];
-		if (want != 0 || !w || npages > WIN_MAX_ENTRIES ||
-		    (npages << w->shift) > e->a[1]) {
+		if (want != 0 || npages > WIN_MAX_ENTRIES || (npages << shift) > e->a[1]) {
 			skip(r, ql, "failed H_STUFF_TCE: its start is not in the trace");
 			return;
 		}
-		start = e->a[1] - (npages << w->shift);
+		start = e->a[1] - (npages << shift);
 		args[1] = start;
 		args[2] = e->a[2];
 		args[3] = npages;
@@ -630,10 +640,9 @@ static void exec_tce(struct rp *r, uint32_t qi, const struct trace_hcall *g)
 		 * last TCE it loaded (tceN): on success the last entry, on
 		 * failure the first bad one, at iobaN + 1. Rebuild the list
 		 * backwards from tceN, up to and including the bad entry. */
-		unsigned shift = w ? w->shift : 12;
 		uint8_t list[512 * 8];
-		npages = e->a[3] + (want == 0 ? 1 : 2);
-		if (npages > 512 || (e->a[4] >> shift) < npages - 1) {
+		npages = e->a[3] + (want == 0 ? 1 : 2);	/* e->a[3] checked first: it may wrap */
+		if (e->a[3] >= 512 || npages > 512 || (e->a[4] >> shift) < npages - 1) {
 			skip(r, ql, "H_PUT_TCE_INDIRECT whose list cannot be rebuilt");
 			return;
 		}
@@ -674,32 +683,37 @@ static void exec_tce(struct rp *r, uint32_t qi, const struct trace_hcall *g)
 					 ", replayed %" PRId64, hname(op), liobn, args[1], want, hret);
 		}
 	}
-	if (!w)
-		return;
 	/* what the traces say the table now holds */
 	switch (e->kind) {
 	case TRACE_Q_PUT:
-		if (want == 0) {
-			shadow_set(r, w, e->a[1], e->a[2], TCE_RECORDED, qi);
-			r->st->tce_entries_set++;
-		}
+		done = want == 0;
 		break;
 	case TRACE_Q_STUFF:
-		for (uint64_t k = 0; k < npages; k++)
-			shadow_set(r, w, start + (k << w->shift), e->a[2], TCE_RECORDED, qi);
-		r->st->tce_entries_set += npages;
+		done = npages;
 		break;
-	case TRACE_Q_INDIRECT: {
-		uint64_t done = want == 0 ? npages : npages - 1; /* the bad one is last */
-		for (uint64_t k = 0; k < done; k++)
-			shadow_set(r, w, e->a[1] + (k << w->shift),
-				   e->a[4] - ((npages - 1 - k) << w->shift),
-				   want == 0 && k == npages - 1 ? TCE_RECORDED : TCE_INFERRED, qi);
-		r->st->tce_entries_set += done;
+	case TRACE_Q_INDIRECT:
+		done = want == 0 ? npages : npages - 1; /* the bad one is last */
 		r->st->tce_inferred += done ? done - (want == 0) : 0;
 		break;
 	}
+	if (!done)
+		return;
+	r->st->tce_entries_set += done;
+	if (!w)
+		w = win_get(r, liobn);
+	for (uint64_t k = 0; k < done; k++) {
+		if (e->kind == TRACE_Q_PUT)
+			tracked += shadow_set(r, w, e->a[1], e->a[2], TCE_RECORDED, qi);
+		else if (e->kind == TRACE_Q_STUFF)
+			tracked += shadow_set(r, w, start + (k << shift), e->a[2], TCE_RECORDED, qi);
+		else
+			tracked += shadow_set(r, w, e->a[1] + (k << shift),
+					      e->a[4] - ((npages - 1 - k) << shift),
+					      want == 0 && k == npages - 1 ? TCE_RECORDED : TCE_INFERRED,
+					      qi);
 	}
+	if (tracked < done && !r->oom)
+		skip(r, ql, "TCE entries beyond what the replay tracks (not in the final table)");
 }
 
 /* ---- one DMA translation QEMU observed ---- */
@@ -721,7 +735,7 @@ static void exec_xlate(struct rp *r, uint32_t qi)
 		skip(r, e->loc, "DMA translation for a PHB that is not in the machine");
 		return;
 	}
-	w = win_get(r, liobn);
+	w = win_find(r, liobn);	/* none yet: a default window at 0 */
 	bus = (w ? w->offset : 0) + e->a[1];
 	r->st->lib_translations++;
 	rc = sphb_dma_translate(r->tg->m, buid, 0, bus, &gpa, &perm);
@@ -732,12 +746,12 @@ static void exec_xlate(struct rp *r, uint32_t qi)
 	compared(row, ok);
 	if (ok)
 		return;
-	idx = w ? win_index(r, w, bus) : -1;
+	idx = w ? win_slot(w, bus) : -1;
 	mismatch(r, e->loc, no_loc,
 		 "DMA liobn=0x%" PRIx64 " 0x%" PRIx64 ": recorded -> 0x%" PRIx64 " perm=%" PRIu64
 		 ", replayed %s0x%" PRIx64 " perm=%u%s", liobn, e->a[1], e->a[2], e->a[3],
 		 rc ? "fault " : "", gpa & ~mask, perm,
-		 idx >= 0 && w->state[idx] == TCE_INFERRED ?
+		 idx >= 0 && (uint64_t)idx < w->n && w->state[idx] == TCE_INFERRED ?
 		 " (entry from H_PUT_TCE_INDIRECT, value inferred)" : "");
 }
 

@@ -180,12 +180,8 @@ static int do_rtas(struct cli *c, char **tok, int n)
 		words[2] = nret;
 		for (i = 0; i < nargv; i++)
 			words[3 + i] = args[i];
-		for (i = 0; i < 3 + nargv; i++) {
-			p[4 * i] = (uint8_t)(words[i] >> 24);
-			p[4 * i + 1] = (uint8_t)(words[i] >> 16);
-			p[4 * i + 2] = (uint8_t)(words[i] >> 8);
-			p[4 * i + 3] = (uint8_t)words[i];
-		}
+		for (i = 0; i < 3 + nargv; i++)
+			cli_put32(p + 4 * i, words[i]);
 	}
 	memset(&res, 0, sizeof(res));
 	res.sz = sizeof(res);
@@ -197,10 +193,8 @@ static int do_rtas(struct cli *c, char **tok, int n)
 		snprintf(tokname, sizeof(tokname), "0x%x", (unsigned)token);
 		name = tokname;
 	}
-	for (uint32_t r = 0; r < nret; r++) {
-		const uint8_t *p = c->ram + RTAS_BUF_GPA + 12 + 4 * (nargs + r);
-		rets[r] = (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-	}
+	for (uint32_t r = 0; r < nret; r++)
+		rets[r] = cli_get32(c->ram + RTAS_BUF_GPA + 12 + 4 * (nargs + r));
 	print_rtas_line(c->out, name, nret, rets, res.rets_written);
 	return 0;
 }
@@ -228,11 +222,8 @@ static int do_mem(struct cli *c, char **tok, int n)
 		if (guest_range(c, "mem read", addr, count * 4))
 			return 2;
 		fprintf(c->out, "mem 0x%llx ->", (unsigned long long)addr);
-		for (uint64_t i = 0; i < count; i++) {
-			const uint8_t *p = c->ram + addr + 4 * i;
-			fprintf(c->out, " 0x%08x", (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-			       (uint32_t)p[2] << 8 | p[3]);
-		}
+		for (uint64_t i = 0; i < count; i++)
+			fprintf(c->out, " 0x%08x", cli_get32(c->ram + addr + 4 * i));
 		fputc('\n', c->out);
 		return 0;
 	}
@@ -475,13 +466,11 @@ static int do_dma(struct cli *c, char **tok, int n)
 	for (uint64_t off = 0; off < len; off += 4) {
 		(void)sphb_dma_translate(c->m, buid, cfg, iova + off, &gpa, &perm);
 		if (rd) {
-			const uint8_t *p = c->ram + gpa;
-			fprintf(c->out, " 0x%08x", (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3]);
+			fprintf(c->out, " 0x%08x", cli_get32(c->ram + gpa));
 		} else {
 			if (!parse_num(tok[4 + off / 4], 32, &v))
 				return script_error(c, "dma write: bad word '%s'", tok[4 + off / 4]);
-			c->ram[gpa] = (uint8_t)(v >> 24); c->ram[gpa + 1] = (uint8_t)(v >> 16);
-			c->ram[gpa + 2] = (uint8_t)(v >> 8); c->ram[gpa + 3] = (uint8_t)v;
+			cli_put32(c->ram + gpa, (uint32_t)v);
 		}
 	}
 	if (rd)

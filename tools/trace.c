@@ -204,12 +204,15 @@ static bool valid_name(const char *s, size_t len)
 	return len > 0;
 }
 
-static bool known_service(const char *name)
+/* the static name of a call the library or rtas_services[] knows, or NULL */
+static const char *known_call(int token, const char *name)
 {
+	if (token >= 0)
+		return sphb_rtas_name((uint32_t)token);
 	for (size_t i = 0; i < sizeof(rtas_services) / sizeof(rtas_services[0]); i++)
 		if (!strcmp(rtas_services[i], name))
-			return true;
-	return false;
+			return rtas_services[i];
+	return NULL;
 }
 
 /* ---- guest lines ---- */
@@ -218,7 +221,7 @@ static bool known_service(const char *name)
 
 struct pend_rtas {
 	bool on;
-	char name[128];		/* interned only once the call is known */
+	char name[128];		/* the call's name as traced, until its output */
 	struct trace_rtas r;
 };
 struct pend_hcall {
@@ -332,13 +335,12 @@ static int rtas_out(struct parser *p, unsigned cpu, const char *s, struct trace_
 	pr->r.rets[0] = neg ? (uint32_t)(0 - st) : (uint32_t)st;
 	pr->r.nret = nouts + 1;
 	pr->r.out = loc;
-	if (pr->r.token < 0 && !known_service(pr->name)) {
+	/* a static name: not interned, so not limited by the device names */
+	pr->r.name = known_call(pr->r.token, pr->name);
+	if (!pr->r.name) {
 		trace_skip(t, pr->r.in, "unknown RTAS call name");
 		return 0;
 	}
-	pr->r.name = intern(t, pr->name, strlen(pr->name));
-	if (!pr->r.name)
-		return -ENOMEM;
 	if (grow((void **)&t->rtas, &t->cap_rtas, t->nrtas + 1, sizeof(*t->rtas)))
 		return -ENOMEM;
 	t->rtas[t->nrtas] = pr->r;

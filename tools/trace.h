@@ -38,7 +38,7 @@ struct trace_loc {
 /* One RTAS call of the guest (an rtas_input line and its rtas_output). */
 struct trace_rtas {
 	struct trace_loc in, out;
-	const char *name;	/* interned; the library's name or a known RTAS service */
+	const char *name;	/* static: sphb_rtas_name(token) or a known RTAS service */
 	int token;		/* sphb_rtas_token(name); negative: not the PHB's */
 	uint32_t nargs, nret;	/* nret = 1 + number of "other outputs" */
 	uint32_t args[TRACE_RTAS_CELLS];

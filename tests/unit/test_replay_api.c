@@ -5,7 +5,9 @@
  * replay_machine_new() + replay_run(): every row's calls / compared /
  * matched, the mismatch and skipped lines with their line numbers, the
  * firmware config cycles placed on their PHB through the paired guest read,
- * the final TCE table, the work counters; trace_load() errors. */
+ * the final TCE table, the work counters; the limits on what a hostile
+ * trace makes the replay track (LIOBNs, bus addresses, counts that would
+ * wrap); trace_load() errors. */
 #include "harness.h"
 
 #include "../../tools/trace.c"
@@ -97,6 +99,23 @@ static uint32_t skipped_at(const struct trace *t, const char *why, uint32_t file
 	return 0;
 }
 
+/* trace_load() of what was written to `f`, an open_memstream() of *text */
+static struct trace *load_memstream(FILE *f, char **text)
+{
+	char path[64];
+	const char *p[1] = { path };
+	struct trace *t;
+
+	fclose(f);
+	write_file(path, *text);
+	free(*text);
+	CHECK_EQ(trace_load(p, 1, &t, stderr), 0);
+	unlink(path);
+	if (!t)
+		exit(1);
+	return t;
+}
+
 int main(void)
 {
 	const char *paths[2];
@@ -186,6 +205,68 @@ int main(void)
 	free(buf);
 	replay_machine_free(rm);
 	trace_free(t);
+
+	/* ---- trace-controlled sizes: bounded shadows, no wrapped counts ---- */
+	{
+		/* more device names than are interned (4096), then an RTAS call:
+		 * its name is the library's, never "out of memory" */
+		char *q = NULL;
+		size_t qlen = 0;
+		FILE *qf = open_memstream(&q, &qlen);
+		for (unsigned i = 0; i <= 4096; i++)
+			fprintf(qf, "pci_cfg_read dev%u 00:02.0 @0x0 -> 0x0\n", i);
+		fputs(FT "rtas_input: ibm,read-pci-config arguments: {0x1000,0x8000000,0x20000000,0x4}\n"
+		      FT "rtas_output: ibm,read-pci-config status: 0, other outputs: {0x100e8086}\n", qf);
+		t = load_memstream(qf, &q);
+		CHECK_EQ(t->nrtas, 1);
+		CHECK(t->nrtas == 1 && !strcmp(t->rtas[0].name, "ibm,read-pci-config"));
+		CHECK_EQ(t->nqev, 4096);	/* the 4097th name's line is skipped */
+		trace_free(t);
+	}
+	{
+		char *q = NULL;
+		size_t qlen = 0;
+		FILE *qf = open_memstream(&q, &qlen);
+		/* 510 LIOBNs with 4096 entries tracked each (lines 1-510) */
+		for (unsigned i = 0; i < WIN_MAX_WINDOWS - 2; i++)
+			fprintf(qf, "spapr_iommu_pci_put liobn=0x%x ioba=0x0 tce=0x3 ret=0\n", 0x1000 + i);
+		fputs(/* 511: a whole window's WIN_MAX_ENTRIES tracked */
+		      "spapr_iommu_pci_put liobn=0x80000000 ioba=0x3fffff000 tce=0x3 ret=0\n"
+		      /* 512: past WIN_MAX_ENTRIES */
+		      "spapr_iommu_pci_put liobn=0x80000000 ioba=0x400000000 tce=0x3 ret=0\n"
+		      /* 513: the 512th window, past SHADOW_MAX_ENTRIES */
+		      "spapr_iommu_pci_put liobn=0x80000001 ioba=0x3fffff000 tce=0x3 ret=0\n"
+		      /* 514: a 513th window */
+		      "spapr_iommu_pci_put liobn=0x2000 ioba=0x0 tce=0x3 ret=0\n"
+		      /* 515: iobaN + 2 wraps to 1 */
+		      "spapr_iommu_pci_indirect liobn=0x80000000 ioba=0x0 tcelist=0x20000 "
+		      "iobaN=0xffffffffffffffff tceN=0x9003 ret=-4\n"
+		      /* 516 */
+		      "spapr_iommu_pci_stuff liobn=0x80000000 ioba=0x4000 tcevalue=0x0 npages=-1 ret=0\n",
+		      qf);
+		t = load_memstream(qf, &q);
+		CHECK_EQ(replay_machine_new(NULL, 0, 16u << 20, &rm, stderr), 0);
+		if (!rm)
+			return 1;
+		CHECK_EQ(replay_run(t, &rm->tg, &st), 0);
+		for (uint32_t i = 0; i < t->nreasons; i++)
+			if (!strcmp(t->reason[i].why,
+				    "TCE entries beyond what the replay tracks (not in the final table)")) {
+				CHECK_EQ(t->reason[i].count, 3);
+				CHECK_EQ(t->reason[i].first[0].line, 512);
+				CHECK_EQ(t->reason[i].first[1].line, 513);
+				CHECK_EQ(t->reason[i].first[2].line, 514);
+			}
+		CHECK_EQ(skipped_at(t, "TCE entries beyond what the replay tracks (not in the final table)",
+				    0), 512);
+		CHECK_EQ(skipped_at(t, "H_PUT_TCE_INDIRECT whose list cannot be rebuilt", 0), 515);
+		CHECK_EQ(skipped_at(t, "failed H_STUFF_TCE: its start is not in the trace", 0), 516);
+		CHECK_EQ(st.skipped, 5);
+		CHECK_EQ(row(&st, "final TCE table entries")->calls, 511);
+		CHECK_EQ(st.tce_entries_set, 514);
+		replay_machine_free(rm);
+		trace_free(t);
+	}
 
 	/* ---- errors ---- */
 	buf = NULL;
