@@ -808,12 +808,22 @@ static int clone_caps(struct sphb_machine *m, struct sphb_opts *o, const struct 
 			return clone_err(m, o, c, "capability 0x%02x at 0x%02x: its %u bytes go beyond %s",
 					 id, at, len, at + len > PCI_CFG_SIZE ? "0xff" : "the dump");
 		if (id == PCI_CAP_ID_PM && !c->pm_cap) {
+			/* the states sphb_cfg_write() lets the guest reach */
+			unsigned st = img[at + 4u] & 3u, pmc = img[at + 3u];
+			if ((st == 1 && !(pmc & 0x02)) || (st == 2 && !(pmc & 0x04)))
+				return clone_err(m, o, c, "PM capability at 0x%02x: power state D%u, which PMC does not support",
+						 at, st);
 			c->pm_cap = (uint8_t)at;
 		} else if (id == PCI_CAP_ID_MSI && !c->msi_cap) {
-			unsigned mmc = (img[at + 2u] >> 1) & 7u;
+			unsigned ctl = img[at + 2u], mmc = (ctl >> 1) & 7u, mme = (ctl >> 4) & 7u;
 			if (mmc > 5)
 				return clone_err(m, o, c, "MSI capability at 0x%02x: Multiple Message Capable %u is reserved",
 						 at, mmc);
+			/* sphb_cfg_write() keeps an enabled MME <= MMC, and MSI
+			 * delivery relies on it (at most 32 vectors) */
+			if ((ctl & 1) && mme > mmc)
+				return clone_err(m, o, c, "MSI capability at 0x%02x: enabled with Multiple Message Enable %u above Capable %u",
+						 at, mme, mmc);
 			c->msi_cap = (uint8_t)at;
 			c->msi_vectors = 1u << mmc;
 		} else if (id == PCI_CAP_ID_MSIX && !c->msix_cap) {
@@ -898,6 +908,10 @@ static int clone_props(struct sphb_machine *m, struct sphb_opts *o, const char *
 	if (given(o, "multifunction"))
 		img[PCI_HEADER_TYPE] = (uint8_t)((img[PCI_HEADER_TYPE] & 0x7f) | (p->multifunction ? 0x80 : 0));
 	p->multifunction = img[PCI_HEADER_TYPE] & 0x80;
+	/* Status.Interrupt reports the INTx the function drives (sphb_lsi_update()
+	 * keeps it); the clone starts without driving it, whatever the captured
+	 * device did */
+	img[PCI_STATUS] &= (uint8_t)~PCI_STATUS_INTERRUPT;
 	if (get(img, PCI_VENDOR_ID, 2) == 0xffff || get(img, PCI_VENDOR_ID, 2) == 0)
 		return clone_err(m, o, c, "vendor ID 0x%04x: the dump holds no function",
 				 get(img, PCI_VENDOR_ID, 2));

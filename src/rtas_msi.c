@@ -9,7 +9,6 @@
 #define MSI_TYPE_MSI 1
 #define MSI_TYPE_MSIX 2
 #define PCI_COMMAND_INTX_DISABLE 0x0400
-#define PCI_STATUS_INTERRUPT 0x0008
 
 /* ---- the pool ---- */
 
