@@ -61,21 +61,9 @@ static unsigned expected_bytes(const char *path, uint8_t *img)
 
 static struct sphb_machine *machine(const char *spec)
 {
-	struct sphb_host_ops ops = t_ops();
-	struct sphb_machine *mm;
+	const char *specs[] = { spec, NULL };
 
-	memset(&h, 0, sizeof(h));
-	h.ram_size = T_RAM_SIZE;
-	h.ram = calloc(1, h.ram_size);
-	ops.irq_pulse = irq_pulse;
-	ops.irq_set = irq_set;
-	if (!h.ram || sphb_machine_new_default(&ops, &h, &mm))
-		exit(1);
-	if (spec && sphb_machine_add(mm, spec)) {
-		fprintf(stderr, "%s: %s\n", spec, h.last_log);
-		exit(1);
-	}
-	return mm;
+	return t_machine_irq(&h, irq_pulse, irq_set, specs);
 }
 
 static uint32_t rd(unsigned reg, unsigned size)
