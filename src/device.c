@@ -730,20 +730,25 @@ static int clone_msix(struct sphb_machine *m, struct sphb_opts *o, const struct 
 	uint64_t tlen = 16ull * n, plen = (n + 63u) / 64u * 8u;
 	uint64_t toff = tbl & ~7u, poff = pba & ~7u;
 	unsigned tb = tbl & 7u, pb = pba & 7u;
+	const struct { const char *what; unsigned bir; uint64_t off, len; } part[2] = {
+		{ "table", tb, toff, tlen }, { "PBA", pb, poff, plen } };
 
-	if (tb > 5 || pb > 5)
-		return clone_err(m, o, c, "MSI-X capability at 0x%02x: BIR %u is reserved", at, tb > 5 ? tb : pb);
-	if (!is_mem(p->bar[tb].kind) || !is_mem(p->bar[pb].kind))
-		return clone_err(m, o, c,
-				 "MSI-X capability at 0x%02x: its %s is in BAR %u, which is not a memory BAR of this device",
-				 at, !is_mem(p->bar[tb].kind) ? "table" : "PBA", !is_mem(p->bar[tb].kind) ? tb : pb);
-	if (toff + tlen > p->bar[tb].size || poff + plen > p->bar[pb].size)
-		return clone_err(m, o, c,
-				 "MSI-X capability at 0x%02x: the %s (offset 0x%llx) does not fit in BAR %u (0x%llx bytes)",
-				 at, toff + tlen > p->bar[tb].size ? "table" : "PBA",
-				 (unsigned long long)(toff + tlen > p->bar[tb].size ? toff : poff),
-				 toff + tlen > p->bar[tb].size ? tb : pb,
-				 (unsigned long long)p->bar[toff + tlen > p->bar[tb].size ? tb : pb].size);
+	for (unsigned i = 0; i < 2; i++) {
+		const struct sphb_bar *b;
+
+		if (part[i].bir > 5)
+			return clone_err(m, o, c, "MSI-X capability at 0x%02x: BIR %u is reserved", at, part[i].bir);
+		b = &p->bar[part[i].bir];
+		if (!is_mem(b->kind))
+			return clone_err(m, o, c,
+					 "MSI-X capability at 0x%02x: its %s is in BAR %u, which is not a memory BAR of this device",
+					 at, part[i].what, part[i].bir);
+		if (part[i].off + part[i].len > b->size)
+			return clone_err(m, o, c,
+					 "MSI-X capability at 0x%02x: the %s (offset 0x%llx) does not fit in BAR %u (0x%llx bytes)",
+					 at, part[i].what, (unsigned long long)part[i].off, part[i].bir,
+					 (unsigned long long)b->size);
+	}
 	if (toff + tlen > SPHB_BAR_BACKING_MAX)
 		return clone_err(m, o, c,
 				 "MSI-X capability at 0x%02x: a table beyond the first 0x%x bytes of its BAR is not supported",
