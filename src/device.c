@@ -580,10 +580,7 @@ struct clone {
 	struct sphb_lspci dump;		/* the image, with the options applied */
 	const char *path;
 	uint64_t addr[SPHB_NBARS];	/* BAR and ROM address bits from the dump */
-	uint8_t msi_cap, msix_cap, pcie_cap, pm_cap;
-	uint16_t aer_cap;
-	unsigned msi_vectors, msix_vectors, msix_bar, msix_pba_bar;
-	uint32_t msix_table_off, msix_pba_off;
+	struct sphb_dev *d;		/* receives the capability offsets and MSI/MSI-X layout */
 };
 
 static bool is64(enum sphb_bar_kind k)
@@ -733,32 +730,37 @@ static int clone_msix(struct sphb_machine *m, struct sphb_opts *o, const struct 
 	uint64_t tlen = 16ull * n, plen = (n + 63u) / 64u * 8u;
 	uint64_t toff = tbl & ~7u, poff = pba & ~7u;
 	unsigned tb = tbl & 7u, pb = pba & 7u;
+	const struct { const char *what; unsigned bir; uint64_t off, len; } part[2] = {
+		{ "table", tb, toff, tlen }, { "PBA", pb, poff, plen } };
 
-	if (tb > 5 || pb > 5)
-		return clone_err(m, o, c, "MSI-X capability at 0x%02x: BIR %u is reserved", at, tb > 5 ? tb : pb);
-	if (!is_mem(p->bar[tb].kind) || !is_mem(p->bar[pb].kind))
-		return clone_err(m, o, c,
-				 "MSI-X capability at 0x%02x: its %s is in BAR %u, which is not a memory BAR of this device",
-				 at, !is_mem(p->bar[tb].kind) ? "table" : "PBA", !is_mem(p->bar[tb].kind) ? tb : pb);
-	if (toff + tlen > p->bar[tb].size || poff + plen > p->bar[pb].size)
-		return clone_err(m, o, c,
-				 "MSI-X capability at 0x%02x: the %s (offset 0x%llx) does not fit in BAR %u (0x%llx bytes)",
-				 at, toff + tlen > p->bar[tb].size ? "table" : "PBA",
-				 (unsigned long long)(toff + tlen > p->bar[tb].size ? toff : poff),
-				 toff + tlen > p->bar[tb].size ? tb : pb,
-				 (unsigned long long)p->bar[toff + tlen > p->bar[tb].size ? tb : pb].size);
+	for (unsigned i = 0; i < 2; i++) {
+		const struct sphb_bar *b;
+
+		if (part[i].bir > 5)
+			return clone_err(m, o, c, "MSI-X capability at 0x%02x: BIR %u is reserved", at, part[i].bir);
+		b = &p->bar[part[i].bir];
+		if (!is_mem(b->kind))
+			return clone_err(m, o, c,
+					 "MSI-X capability at 0x%02x: its %s is in BAR %u, which is not a memory BAR of this device",
+					 at, part[i].what, part[i].bir);
+		if (part[i].off + part[i].len > b->size)
+			return clone_err(m, o, c,
+					 "MSI-X capability at 0x%02x: the %s (offset 0x%llx) does not fit in BAR %u (0x%llx bytes)",
+					 at, part[i].what, (unsigned long long)part[i].off, part[i].bir,
+					 (unsigned long long)b->size);
+	}
 	if (toff + tlen > SPHB_BAR_BACKING_MAX)
 		return clone_err(m, o, c,
 				 "MSI-X capability at 0x%02x: a table beyond the first 0x%x bytes of its BAR is not supported",
 				 at, SPHB_BAR_BACKING_MAX);
 	if (tb == pb && toff < poff + plen && poff < toff + tlen)
 		return clone_err(m, o, c, "MSI-X capability at 0x%02x: table and PBA overlap", at);
-	c->msix_cap = at;
-	c->msix_vectors = n;
-	c->msix_bar = tb;
-	c->msix_table_off = (uint32_t)toff;
-	c->msix_pba_bar = pb;
-	c->msix_pba_off = (uint32_t)poff;
+	c->d->msix_cap = at;
+	c->d->msix_vectors = n;
+	c->d->msix_bar = tb;
+	c->d->msix_table_off = (uint32_t)toff;
+	c->d->msix_pba_bar = pb;
+	c->d->msix_pba_off = (uint32_t)poff;
 	return 0;
 }
 
@@ -807,21 +809,31 @@ static int clone_caps(struct sphb_machine *m, struct sphb_opts *o, const struct 
 		if (!in_dump(c, at, len, PCI_CFG_SIZE))
 			return clone_err(m, o, c, "capability 0x%02x at 0x%02x: its %u bytes go beyond %s",
 					 id, at, len, at + len > PCI_CFG_SIZE ? "0xff" : "the dump");
-		if (id == PCI_CAP_ID_PM && !c->pm_cap) {
-			c->pm_cap = (uint8_t)at;
-		} else if (id == PCI_CAP_ID_MSI && !c->msi_cap) {
-			unsigned mmc = (img[at + 2u] >> 1) & 7u;
+		if (id == PCI_CAP_ID_PM && !c->d->pm_cap) {
+			/* the states sphb_cfg_write() lets the guest reach */
+			unsigned st = img[at + 4u] & 3u, pmc = img[at + 3u];
+			if ((st == 1 && !(pmc & 0x02)) || (st == 2 && !(pmc & 0x04)))
+				return clone_err(m, o, c, "PM capability at 0x%02x: power state D%u, which PMC does not support",
+						 at, st);
+			c->d->pm_cap = (uint8_t)at;
+		} else if (id == PCI_CAP_ID_MSI && !c->d->msi_cap) {
+			unsigned ctl = img[at + 2u], mmc = (ctl >> 1) & 7u, mme = (ctl >> 4) & 7u;
 			if (mmc > 5)
 				return clone_err(m, o, c, "MSI capability at 0x%02x: Multiple Message Capable %u is reserved",
 						 at, mmc);
-			c->msi_cap = (uint8_t)at;
-			c->msi_vectors = 1u << mmc;
-		} else if (id == PCI_CAP_ID_MSIX && !c->msix_cap) {
+			/* sphb_cfg_write() keeps an enabled MME <= MMC, and MSI
+			 * delivery relies on it (at most 32 vectors) */
+			if ((ctl & 1) && mme > mmc)
+				return clone_err(m, o, c, "MSI capability at 0x%02x: enabled with Multiple Message Enable %u above Capable %u",
+						 at, mme, mmc);
+			c->d->msi_cap = (uint8_t)at;
+			c->d->msi_vectors = 1u << mmc;
+		} else if (id == PCI_CAP_ID_MSIX && !c->d->msix_cap) {
 			rc = clone_msix(m, o, p, c, (uint8_t)at);
 			if (rc)
 				return rc;
-		} else if (id == PCI_CAP_ID_EXP && !c->pcie_cap) {
-			c->pcie_cap = (uint8_t)at;
+		} else if (id == PCI_CAP_ID_EXP && !c->d->pcie_cap) {
+			c->d->pcie_cap = (uint8_t)at;
 			*has_exp = true;
 		}
 		prev = at + 1;
@@ -850,10 +862,10 @@ static int clone_ext_caps(struct sphb_machine *m, struct sphb_opts *o, struct cl
 		if (seen[at / 4 / 64] >> (at / 4 % 64) & 1)
 			return clone_err(m, o, c, "extended capability list loops back to 0x%03x", at);
 		seen[at / 4 / 64] |= 1ull << (at / 4 % 64);
-		if ((hdr & 0xffff) == PCI_EXT_CAP_ID_ERR && !c->aer_cap) {
+		if ((hdr & 0xffff) == PCI_EXT_CAP_ID_ERR && !c->d->aer_cap) {
 			if (!in_dump(c, at, 0x1c, PCIE_CFG_SIZE))
 				return clone_err(m, o, c, "AER capability at 0x%03x goes beyond the dump", at);
-			c->aer_cap = (uint16_t)at;
+			c->d->aer_cap = (uint16_t)at;
 		}
 		if (!(hdr >> 20))
 			return 0;
@@ -898,6 +910,10 @@ static int clone_props(struct sphb_machine *m, struct sphb_opts *o, const char *
 	if (given(o, "multifunction"))
 		img[PCI_HEADER_TYPE] = (uint8_t)((img[PCI_HEADER_TYPE] & 0x7f) | (p->multifunction ? 0x80 : 0));
 	p->multifunction = img[PCI_HEADER_TYPE] & 0x80;
+	/* Status.Interrupt reports the INTx the function drives (sphb_lsi_update()
+	 * keeps it); the clone starts without driving it, whatever the captured
+	 * device did */
+	img[PCI_STATUS] &= (uint8_t)~PCI_STATUS_INTERRUPT;
 	if (get(img, PCI_VENDOR_ID, 2) == 0xffff || get(img, PCI_VENDOR_ID, 2) == 0)
 		return clone_err(m, o, c, "vendor ID 0x%04x: the dump holds no function",
 				 get(img, PCI_VENDOR_ID, 2));
@@ -944,11 +960,6 @@ static void build_clone(struct sphb_dev *d, const struct clone *c)
 	}
 	if (d->bar[6].kind == BAR_ROM)
 		put(d->cfg, PCI_ROM_ADDRESS, 4, (uint32_t)c->addr[6] | (c->dump.cfg[PCI_ROM_ADDRESS] & 1u));
-	d->pm_cap = c->pm_cap;
-	d->msi_cap = c->msi_cap;
-	d->msix_cap = c->msix_cap;
-	d->pcie_cap = c->pcie_cap;
-	d->aer_cap = c->aer_cap;
 	if (d->pm_cap)
 		pm_masks(d, d->pm_cap);
 	if (d->msi_cap)
@@ -967,7 +978,7 @@ int sphb_sim_dev_add(struct sphb_machine *m, struct sphb_opts *o)
 {
 	struct sim_props p;
 	struct sphb_phb *phb;
-	struct sphb_dev *d;
+	struct sphb_dev *d = NULL;
 	struct clone *c = NULL;
 	const char *path;
 	char id[SPHB_ID_MAX];
@@ -990,9 +1001,18 @@ int sphb_sim_dev_add(struct sphb_machine *m, struct sphb_opts *o)
 	}
 	if (!rc)
 		rc = sim_props(m, o, &p);
+	if (!rc) {
+		d = calloc(1, sizeof(*d));
+		rc = d ? 0 : -ENOMEM;
+	}
 	if (!rc && path) {
 		c = calloc(1, sizeof(*c));
-		rc = c ? clone_props(m, o, path, &p, c) : -ENOMEM;
+		if (!c)
+			rc = -ENOMEM;
+	}
+	if (!rc && c) {
+		c->d = d;
+		rc = clone_props(m, o, path, &p, c);
 	}
 	if (!rc)
 		rc = sphb_dev_place(m, o, o->type, &phb, &devfn);
@@ -1000,18 +1020,16 @@ int sphb_sim_dev_add(struct sphb_machine *m, struct sphb_opts *o)
 		rc = sphb_opts_check_unused(m, o);
 	if (!rc)
 		rc = sphb_id_check(m, o->type, id);
-	if (rc) {
-		free(c);
-		return rc;
-	}
+	if (rc)
+		goto fail;
 	slot = devfn >> 3;
 	fn = devfn & 7;
 	if (fn && phb->devs[slot << 3] && !phb->devs[slot << 3]->multifunction) {
 		sphb_log(m, SPHB_LOG_ERROR,
 			 "%s: addr=%s: function 0 of slot %x is not multifunction (give it multifunction=on)",
 			 o->type, sphb_opts_get(o, "addr"), slot);
-		free(c);
-		return -EINVAL;
+		rc = -EINVAL;
+		goto fail;
 	}
 	if (!fn && !p.multifunction) {
 		for (unsigned f = 1; f < 8; f++) {
@@ -1019,17 +1037,12 @@ int sphb_sim_dev_add(struct sphb_machine *m, struct sphb_opts *o)
 				sphb_log(m, SPHB_LOG_ERROR,
 					 "%s: multifunction=off: slot %x already has function %u, so function 0 needs multifunction=on",
 					 o->type, slot, f);
-				free(c);
-				return -EINVAL;
+				rc = -EINVAL;
+				goto fail;
 			}
 		}
 	}
 
-	d = calloc(1, sizeof(*d));
-	if (!d) {
-		free(c);
-		return -ENOMEM;
-	}
 	d->phb = phb;
 	d->kind = DEV_SIM;
 	memcpy(d->id, id, sizeof(id));
@@ -1044,8 +1057,10 @@ int sphb_sim_dev_add(struct sphb_machine *m, struct sphb_opts *o)
 		d->bar[6].kind = BAR_ROM;
 		d->bar[6].size = p.rom;
 	}
-	d->msi_vectors = (unsigned)p.msi;
-	d->msix_vectors = (unsigned)p.msix;
+	if (!c) { /* a clone's came from its dump (clone_caps()) */
+		d->msi_vectors = (unsigned)p.msi;
+		d->msix_vectors = (unsigned)p.msix;
+	}
 	if (p.msix) {
 		d->msix_bar = (unsigned)p.msix_bar;
 		d->msix_table_off = 0;
@@ -1060,19 +1075,10 @@ int sphb_sim_dev_add(struct sphb_machine *m, struct sphb_opts *o)
 		d->msix_pba_off = (uint32_t)half;
 		d->msix_pba_bar = d->msix_bar;
 	}
-	if (c) {
-		d->msi_vectors = c->msi_vectors;
-		d->msix_vectors = c->msix_vectors;
-		d->msix_bar = c->msix_bar;
-		d->msix_table_off = c->msix_table_off;
-		d->msix_pba_bar = c->msix_pba_bar;
-		d->msix_pba_off = c->msix_pba_off;
-	}
 	d->cfg = calloc(4, d->cfg_size);
 	if (!d->cfg) {
-		free(c);
-		free(d);
-		return -ENOMEM;
+		rc = -ENOMEM;
+		goto fail;
 	}
 	d->wmask = d->cfg + d->cfg_size;
 	d->w1cmask = d->wmask + d->cfg_size;
@@ -1085,6 +1091,10 @@ int sphb_sim_dev_add(struct sphb_machine *m, struct sphb_opts *o)
 	memcpy(d->cfg_init, d->cfg, d->cfg_size);
 	msix_table_init(d);
 	return sphb_dev_link(m, d);
+fail:
+	free(c);
+	free(d);
+	return rc;
 }
 
 /* Put a new device on its bus (d->phb, d->devfn) and into the machine, and

@@ -35,6 +35,7 @@
 #define PCI_COMMAND_IO 0x0001
 #define PCI_COMMAND_MEMORY 0x0002
 #define PCI_STATUS 0x06
+#define PCI_STATUS_INTERRUPT 0x08u	/* in the low byte of Status */
 #define PCI_STATUS_CAP_LIST 0x0010
 #define PCI_REVISION_ID 0x08
 #define PCI_HEADER_TYPE 0x0e

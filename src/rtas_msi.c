@@ -9,7 +9,6 @@
 #define MSI_TYPE_MSI 1
 #define MSI_TYPE_MSIX 2
 #define PCI_COMMAND_INTX_DISABLE 0x0400
-#define PCI_STATUS_INTERRUPT 0x0008
 
 /* ---- the pool ---- */
 
@@ -319,7 +318,7 @@ SPHB_API int sphb_dev_msi(struct sphb_machine *m, const char *dev_id, unsigned v
 			return -ERANGE;
 		if (ctl & 0x100) {
 			/* per-vector masking: a masked vector sets its Pending bit */
-			unsigned mo = d->msi_cap + ((ctl & 0x80) ? 0x10u : 0xcu);
+			unsigned mo = msi_data_off(d) + 4u;
 			if (get32(&d->cfg[mo]) >> vector & 1) {
 				d->cfg[mo + 4 + vector / 8] |= (uint8_t)(1u << (vector % 8));
 				return -EAGAIN;

@@ -87,30 +87,60 @@ static inline struct sphb_host_ops t_ops(void)
 	return ops;
 }
 
-/* A machine with the default PHB plus the given -device descriptions (NULL-terminated). */
-static inline struct sphb_machine *t_machine(struct t_host *h, ...)
+/* A machine with the default PHB on host `ops` (its opaque is h, whose
+ * guest RAM is allocated here) plus the -device descriptions in specs
+ * (NULL-terminated; specs NULL: none). Exits on any failure. */
+static inline struct sphb_machine *t_machine_ops(struct t_host *h, const struct sphb_host_ops *ops,
+						 const char *const *specs)
 {
-	struct sphb_host_ops ops = t_ops();
 	struct sphb_machine *m = NULL;
-	va_list ap;
-	const char *spec;
 
 	memset(h, 0, sizeof(*h));
 	h->ram_size = T_RAM_SIZE;
 	h->ram = calloc(1, h->ram_size);
-	if (!h->ram || sphb_machine_new_default(&ops, h, &m)) {
+	if (!h->ram || sphb_machine_new_default(ops, h, &m)) {
 		fprintf(stderr, "cannot create machine\n");
 		exit(1);
 	}
+	for (; specs && *specs; specs++) {
+		if (sphb_machine_add(m, *specs)) {
+			fprintf(stderr, "cannot add '%s': %s\n", *specs, h->last_log);
+			exit(1);
+		}
+	}
+	return m;
+}
+
+/* The same with the test host's callbacks (t_ops()) and the interrupt
+ * callbacks pulse and set (either may be NULL). */
+static inline struct sphb_machine *t_machine_irq(struct t_host *h,
+						 void (*pulse)(void *opaque, uint32_t irq),
+						 void (*set)(void *opaque, uint32_t irq, int level),
+						 const char *const *specs)
+{
+	struct sphb_host_ops ops = t_ops();
+
+	ops.irq_pulse = pulse;
+	ops.irq_set = set;
+	return t_machine_ops(h, &ops, specs);
+}
+
+/* A machine with the default PHB plus the given -device descriptions (NULL-terminated). */
+static inline struct sphb_machine *t_machine(struct t_host *h, ...)
+{
+	const char *specs[64];
+	unsigned n = 0;
+	va_list ap;
+
 	va_start(ap, h);
-	while ((spec = va_arg(ap, const char *)) != NULL) {
-		if (sphb_machine_add(m, spec)) {
-			fprintf(stderr, "cannot add '%s': %s\n", spec, h->last_log);
+	while ((specs[n] = va_arg(ap, const char *)) != NULL) {
+		if (++n == sizeof(specs) / sizeof(specs[0])) {
+			fprintf(stderr, "t_machine: more than %u devices\n", n - 1);
 			exit(1);
 		}
 	}
 	va_end(ap);
-	return m;
+	return t_machine_irq(h, NULL, NULL, specs);
 }
 
 static inline void t_free(struct sphb_machine *m, struct t_host *h)

@@ -61,21 +61,9 @@ static unsigned expected_bytes(const char *path, uint8_t *img)
 
 static struct sphb_machine *machine(const char *spec)
 {
-	struct sphb_host_ops ops = t_ops();
-	struct sphb_machine *mm;
+	const char *specs[] = { spec, NULL };
 
-	memset(&h, 0, sizeof(h));
-	h.ram_size = T_RAM_SIZE;
-	h.ram = calloc(1, h.ram_size);
-	ops.irq_pulse = irq_pulse;
-	ops.irq_set = irq_set;
-	if (!h.ram || sphb_machine_new_default(&ops, &h, &mm))
-		exit(1);
-	if (spec && sphb_machine_add(mm, spec)) {
-		fprintf(stderr, "%s: %s\n", spec, h.last_log);
-		exit(1);
-	}
-	return mm;
+	return t_machine_irq(&h, irq_pulse, irq_set, specs);
 }
 
 static uint32_t rd(unsigned reg, unsigned size)
@@ -555,6 +543,12 @@ static void bad_dumps(void)
 	/* a capability list that loops */
 	hdr64(text, sizeof(text), 0x10, 0, 0, 0x40, "40: 09 48 04 00 00 00 00 00 09 40 04 00 00 00 00 00\n");
 	bad_text(text, "", "config=%s: capability list loops back to 0x40");
+	/* states the model never reaches: the dump is refused, not half-cloned */
+	hdr64(text, sizeof(text), 0x10, 0, 0, 0x40, "40: 01 00 03 00 01 00 00 00 00 00 00 00 00 00 00 00\n");
+	bad_text(text, "", "config=%s: PM capability at 0x40: power state D1, which PMC does not support");
+	hdr64(text, sizeof(text), 0x10, 0, 0, 0x40, "40: 05 00 71 01 00 00 00 00 00 00 00 00 00 00 00 00\n"
+	      "50: 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00\n");
+	bad_text(text, "", "config=%s: MSI capability at 0x40: enabled with Multiple Message Enable 7 above Capable 0");
 	/* MSI-X table in a BAR the function does not have */
 	hdr64(text, sizeof(text), 0x10, 0, 0, 0x40, "40: 11 00 03 00 02 00 00 00 02 08 00 00 00 00 00 00\n");
 	bad_text(text, "", "config=%s: MSI-X capability at 0x40: its table is in BAR 2, which is not a memory BAR of this device");
@@ -565,6 +559,38 @@ static void bad_dumps(void)
 		snprintf(spec, sizeof(spec), "sim-pci,addr=3,id=ok,config=%s,bar2=mem32:4K", path);
 		CHECK_EQ(sphb_machine_add(m, spec), 0);
 	}
+	t_free(m, &h);
+}
+
+/* A dump taken while the device drove INTx (Status.Interrupt set): the clone
+ * starts without driving it, so the bit reads 0, stays 0 across reset, and
+ * the clone's saved state loads into a machine built from the same dump. */
+static void intx_status(void)
+{
+	char text[1024], path[300], spec[400];
+	struct t_host h2;
+	struct sphb_machine *m2;
+	size_t need = 0;
+	void *buf;
+
+	hdr64(text, sizeof(text), 0x0018, 0, 0, 0x40, "40: 01 00 03 00 00 00 00 00 00 00 00 00 00 00 00 00\n");
+	write_file("intx.lspci", text, path, sizeof(path));
+	snprintf(spec, sizeof(spec), "sim-pci,addr=%u,id=i,config=%s", SLOT, path);
+	m = machine(spec);
+	CHECK_EQ(rd(0x06, 2), 0x0010);
+	CHECK_EQ(sphb_dev_intx(m, "i", 1), 0);
+	CHECK_EQ(rd(0x06, 2), 0x0018);
+	CHECK_EQ(sphb_dev_intx(m, "i", 0), 0);
+	CHECK_EQ(sphb_machine_save(m, NULL, 0, &need), -ENOSPC);
+	buf = malloc(need);
+	CHECK(buf != NULL);
+	CHECK_EQ(sphb_machine_save(m, buf, need, &need), 0);
+	m2 = t_machine(&h2, spec, NULL);
+	CHECK_EQ(sphb_machine_load(m2, buf, need), 0);
+	t_free(m2, &h2);
+	free(buf);
+	CHECK_EQ(sphb_machine_reset(m), 0);
+	CHECK_EQ(rd(0x06, 2), 0x0010);
 	t_free(m, &h);
 }
 
@@ -668,11 +694,12 @@ int main(void)
 	e1000();
 	custom();
 	bad_dumps();
+	intx_status();
 	random_dumps();
 	{
 		char p[300];
-		const char *names[] = { "custom.lspci", "bad.lspci", "ok.lspci", "rand.lspci" };
-		for (unsigned i = 0; i < 4; i++) {
+		const char *names[] = { "custom.lspci", "bad.lspci", "ok.lspci", "rand.lspci", "intx.lspci" };
+		for (unsigned i = 0; i < 5; i++) {
 			snprintf(p, sizeof(p), "%s/%s", tmpdir, names[i]);
 			unlink(p);
 		}

@@ -15,22 +15,7 @@ static void irq_set(void *o, uint32_t irq, int level) { (void)o; if (irq < 0x200
 
 static struct sphb_machine *machine(const char *const *specs)
 {
-	struct sphb_host_ops ops = t_ops();
-	struct sphb_machine *mm;
-
-	memset(&h, 0, sizeof(h));
-	h.ram_size = T_RAM_SIZE;
-	h.ram = calloc(1, h.ram_size);
-	ops.irq_pulse = irq_pulse;
-	ops.irq_set = irq_set;
-	if (!h.ram || sphb_machine_new_default(&ops, &h, &mm))
-		exit(1);
-	for (; *specs; specs++)
-		if (sphb_machine_add(mm, *specs)) {
-			fprintf(stderr, "%s: %s\n", *specs, h.last_log);
-			exit(1);
-		}
-	return mm;
+	return t_machine_irq(&h, irq_pulse, irq_set, specs);
 }
 
 /* change-msi with nret 4; returns status, r[] = outputs */
