@@ -19,7 +19,6 @@
 #define SEC_OPTIONAL 0x0001u	/* a loader that does not know the type skips it */
 #define CHUNK 256u		/* BAR contents are saved in chunks of this many bytes */
 #define PCI_COMMAND_INTX_DISABLE 0x0400u
-#define PCI_STATUS_INTERRUPT 0x08u	/* in the low byte of Status */
 
 enum { SEC_MACHINE = 1, SEC_PHB = 2, SEC_WINDOW = 3, SEC_DEVICE = 4, SEC_GROUP = 5 };
 
