@@ -34,9 +34,12 @@ LDFLAGS ?=
 ALL_CFLAGS := $(BASE_CFLAGS) $(CFLAGS)
 LIB_CFLAGS := $(ALL_CFLAGS) -fPIC -fvisibility=hidden -DSPHB_BUILDING_LIBRARY -Isrc -DSPHB_VFIO=$(SPHB_VFIO)
 
-LIB_SRCS := $(wildcard src/*.c) $(wildcard src/backend/*.c) $(wildcard src/guest/*.c)
+# The library, by layer: util < pci < host < phb < papr < src/*.c (tests/abi/layers.sh checks it)
+LIB_DIRS := util pci host phb papr guest
+LIB_HDRS := $(wildcard src/*.h $(LIB_DIRS:%=src/%/*.h))
+LIB_SRCS := $(wildcard src/*.c $(LIB_DIRS:%=src/%/*.c))
 ifneq ($(SPHB_VFIO),1)
-LIB_SRCS := $(filter-out src/backend/linux_vfio.c,$(LIB_SRCS))
+LIB_SRCS := $(filter-out src/host/vfio%.c,$(LIB_SRCS))
 endif
 LIB_OBJS := $(LIB_SRCS:%.c=$(O)/%.o)
 CLI_SRCS := $(wildcard tools/*.c)
@@ -55,7 +58,7 @@ all: lib cli
 lib: $(O)/libsphb.a $(O)/$(SONAME)
 cli: $(O)/sphb
 
-$(O)/src/%.o: src/%.c $(wildcard src/*.h src/backend/*.h src/guest/*.h) include/sphb/sphb.h
+$(O)/src/%.o: src/%.c $(LIB_HDRS) include/sphb/sphb.h
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(LIB_CFLAGS) -c $< -o $@
@@ -109,7 +112,7 @@ $(O)/tests/fuzz/replay_%: tests/fuzz/fuzz_%.c tests/fuzz/replay_main.c $(wildcar
 # The concurrency tests once more under ThreadSanitizer (normal build only)
 TSAN_TESTS := test_tce_threads
 TSAN_BINS := $(if $(SAN),,$(TSAN_TESTS:%=$(O)/tests/tsan/%))
-$(O)/tests/tsan/%: tests/unit/%.c tests/harness.h $(LIB_SRCS) $(wildcard src/*.h src/backend/*.h)
+$(O)/tests/tsan/%: tests/unit/%.c tests/harness.h $(LIB_SRCS) $(LIB_HDRS)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  TSAN    $<")
 	$(Q)$(CC) -std=c11 -g -O1 -D_POSIX_C_SOURCE=200809L -Iinclude -Isrc -Itests -fsanitize=thread \
@@ -163,7 +166,7 @@ FUZZ_TIME ?= 60
 FUZZ_CC ?= clang
 FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=$(O)/fuzz/%)
 FUZZ_TARGETS ?= $(FUZZ_SRCS:tests/fuzz/fuzz_%.c=%)
-$(O)/fuzz/%: tests/fuzz/%.c $(LIB_SRCS) $(wildcard src/*.h src/backend/*.h src/guest/*.h) include/sphb/sphb.h $(wildcard tests/*.h tests/fuzz/*.h)
+$(O)/fuzz/%: tests/fuzz/%.c $(LIB_SRCS) $(LIB_HDRS) include/sphb/sphb.h $(wildcard tests/*.h tests/fuzz/*.h)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  FUZZCC  $<")
 	$(Q)$(FUZZ_CC) -std=c11 -g -O1 -D_POSIX_C_SOURCE=200809L -Iinclude -Isrc -Itests -Itools \

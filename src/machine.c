@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "internal.h"
-#include "backend/vfio.h"
+#include "host/vfio.h"
 
 SPHB_API const char *sphb_version(void)
 {

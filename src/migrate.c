@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "internal.h"
-#include "backend/backend.h"
+#include "host/host.h"
 
 #define MIG_MAGIC "SPHBSTAT"
 #define MIG_VERSION 1u

@@ -17,7 +17,7 @@
 #include <sys/types.h>
 #include <linux/vfio.h>
 
-#include "backend/vfio.h"
+#include "host/vfio.h"
 
 #define MAXFD 64
 #define CFG_OFF 0x70000000000ull	/* where the fake puts the config region */

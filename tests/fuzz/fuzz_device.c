@@ -18,7 +18,7 @@
 
 #include "harness.h"
 #if SPHB_VFIO
-#include "backend/vfio.h"
+#include "host/vfio.h"
 #endif
 
 #define RAM_SIZE 0x110000u	/* the RTAS buffer sits at T_BUF (1 MiB) */

@@ -4,7 +4,7 @@
 #include "harness.h"
 
 #include "../../src/internal.h"
-#include "../../src/backend/backend.h"
+#include "../../src/host/host.h"
 
 #define BUID1 0x0800000020000001ull
 #define WB 0x200000u /* 1 KiB aligned work buffer */

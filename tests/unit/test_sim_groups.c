@@ -7,7 +7,7 @@
  * White-box (internal.h) plus the guest-visible behaviour through RTAS. */
 #include "harness.h"
 #include "internal.h"
-#include "backend/backend.h"
+#include "host/host.h"
 
 #define NPHB 3u
 #define NDEV 8u

@@ -6,9 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../internal.h"
-#include "backend.h"
-#include "vfio.h"
+#include "internal.h"
+#include "host/host.h"
+#include "host/vfio.h"
 
 /* Kernel timings: EEH_PE_RST_HOLD_TIME and EEH_PE_RST_SETTLE_TIME. */
 #define HOST_RESET_HOLD_MS 250u

@@ -2,7 +2,7 @@
  * the CLI does "on the host side" (freeze a PE, keep the host busy with it).
  * SPDX-License-Identifier: MIT */
 #include "internal.h"
-#include "backend/backend.h"
+#include "host/host.h"
 
 static int sim_dev(struct sphb_machine *m, const char *dev_id, struct sphb_dev **dp,
 		   struct sphb_sim_group **gp)

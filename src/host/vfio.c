@@ -14,9 +14,9 @@
 
 #include <linux/vfio.h>
 
-#include "../internal.h"
-#include "backend.h"
-#include "vfio.h"
+#include "internal.h"
+#include "host/host.h"
+#include "host/vfio.h"
 
 /* ---- the system-call seam ---- */
 

@@ -3,7 +3,7 @@
  * pe-mode=per-group: one PE per IOMMU group, PAPR Table 7-60 statuses.
  * SPDX-License-Identifier: MIT */
 #include "internal.h"
-#include "backend/backend.h"
+#include "host/host.h"
 
 #define RTAS_OUT_STATE_CHANGE (-7) /* unexpected state change */
 

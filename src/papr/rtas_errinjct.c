@@ -5,7 +5,7 @@
  * Behaviour and buffer formats: docs/error-log.md "Error injection".
  * SPDX-License-Identifier: MIT */
 #include "internal.h"
-#include "backend/backend.h"
+#include "host/host.h"
 
 #define RTAS_OUT_ERRINJCT_SESSION (-4) /* already open / not the opener */
 

@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "internal.h"
-#include "backend/backend.h"
+#include "host/host.h"
 
 /* Sizes of the pieces (docs/error-log.md). */
 #define LOG_FIXED 8u		/* Table 10-4 fixed part incl. the length word */

@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "internal.h"
-#include "backend/vfio.h"
+#include "host/vfio.h"
 
 /* ---- little-endian field setters for the three parallel images ---- */
 

@@ -14,7 +14,7 @@
 #include <string.h>
 
 #include "internal.h"
-#include "backend/vfio.h"
+#include "host/vfio.h"
 
 #define LEAF_BITS 9u
 #define MID_BITS 9u

@@ -6,8 +6,8 @@
 #include <string.h>
 
 #include "internal.h"
-#include "backend/backend.h"
-#include "backend/vfio.h"
+#include "host/host.h"
+#include "host/vfio.h"
 
 #define PE_UNAVAIL_INFO_MS 1000u /* QEMU's Unavailable Info; Linux's minimum wait */
 
