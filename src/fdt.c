@@ -1,6 +1,7 @@
-/* Device-tree emission through callbacks (qemu-spapr-phb.md §6.3,
- * papr-spec.md C.2): the PHB nodes and the /rtas properties, so a host can
- * use any FDT library. SPDX-License-Identifier: MIT */
+/* Device-tree emission through callbacks: the PHB nodes as QEMU 7.2 builds
+ * them (hw/ppc/spapr_pci.c spapr_dt_phb(), spapr_dt_pci_device()) and the
+ * /rtas properties (PAPR 7.2.6 Table 7-3, B.5.3.1), so a host can use any
+ * FDT library. SPDX-License-Identifier: MIT */
 #include <stdio.h>
 #include <string.h>
 
@@ -29,7 +30,7 @@ static void cells(struct emit *e, const char *name, const uint32_t *v, size_t n)
 		return;
 	}
 	for (size_t i = 0; i < n; i++)
-		be32_store(buf + 4 * i, v[i]);
+		put_be32(buf + 4 * i, v[i]);
 	prop(e, name, buf, 4 * n);
 }
 
@@ -56,9 +57,9 @@ static void end(struct emit *e)
 }
 
 /* Open Firmware node names by class, as QEMU names them */
-static const char *dev_name(const struct sphb_dev *d)
+static const char *dev_name(struct sphb_func *d)
 {
-	uint32_t cls = sphb_cfg_read((struct sphb_dev *)d, 0x08, 4) >> 8;
+	uint32_t cls = sphb_func_cfg_read(d, 0x08, 4) >> 8;
 	unsigned base = cls >> 16, sub = cls >> 8 & 0xff;
 
 	switch (base) {
@@ -85,7 +86,7 @@ static const char *dev_name(const struct sphb_dev *d)
 	}
 }
 
-static void emit_dev(struct emit *e, const struct sphb_phb *phb, struct sphb_dev *d)
+static void emit_dev(struct emit *e, const struct sphb_phb *phb, struct sphb_func *d)
 {
 	char name[64], loc[96];
 	uint32_t reg[5 * 8], n = 0, v;
@@ -96,42 +97,41 @@ static void emit_dev(struct emit *e, const struct sphb_phb *phb, struct sphb_dev
 	else
 		snprintf(name, sizeof(name), "%s@%x", dev_name(d), slot);
 	begin(e, name);
-	cell(e, "vendor-id", sphb_cfg_read(d, 0x00, 2));
-	cell(e, "device-id", sphb_cfg_read(d, 0x02, 2));
-	cell(e, "revision-id", sphb_cfg_read(d, 0x08, 1));
-	cell(e, "class-code", sphb_cfg_read(d, 0x08, 4) >> 8);
-	if ((v = sphb_cfg_read(d, PCI_INTERRUPT_PIN, 1)) != 0)
+	cell(e, "vendor-id", sphb_func_cfg_read(d, 0x00, 2));
+	cell(e, "device-id", sphb_func_cfg_read(d, 0x02, 2));
+	cell(e, "revision-id", sphb_func_cfg_read(d, 0x08, 1));
+	cell(e, "class-code", sphb_func_cfg_read(d, 0x08, 4) >> 8);
+	if ((v = sphb_func_cfg_read(d, PCI_INTERRUPT_PIN, 1)) != 0)
 		cell(e, "interrupts", v);
-	cell(e, "min-grant", sphb_cfg_read(d, 0x3e, 1));
-	cell(e, "max-latency", sphb_cfg_read(d, 0x3f, 1));
-	if ((v = sphb_cfg_read(d, 0x2c, 2)) != 0)
+	cell(e, "min-grant", sphb_func_cfg_read(d, 0x3e, 1));
+	cell(e, "max-latency", sphb_func_cfg_read(d, 0x3f, 1));
+	if ((v = sphb_func_cfg_read(d, 0x2c, 2)) != 0)
 		cell(e, "subsystem-vendor-id", v);
-	if ((v = sphb_cfg_read(d, 0x2e, 2)) != 0)
+	if ((v = sphb_func_cfg_read(d, 0x2e, 2)) != 0)
 		cell(e, "subsystem-id", v);
-	cell(e, "cache-line-size", sphb_cfg_read(d, 0x0c, 1));
-	cell(e, "devsel-speed", (sphb_cfg_read(d, PCI_STATUS, 2) >> 9) & 3);
+	cell(e, "cache-line-size", sphb_func_cfg_read(d, 0x0c, 1));
+	cell(e, "devsel-speed", (sphb_func_cfg_read(d, PCI_STATUS, 2) >> 9) & 3);
 	if (d->msi_vectors)
 		cell(e, "ibm,req#msi", d->msi_vectors);
 	if (d->msix_vectors)
 		cell(e, "ibm,req#msi-x", d->msix_vectors);
 	if (d->pcie)
 		cell(e, "ibm,pci-config-space-type", 1);
-	/* QEMU's fallback location code, with our device type */
-	snprintf(loc, sizeof(loc), "sphb_sim-pci:%04x:%02x:%02x.%x", phb->index, d->bus, slot, fn);
+	/* QEMU's fallback location code, with the function's type */
+	snprintf(loc, sizeof(loc), "sphb_%s:%04x:%02x:%02x.%x", d->type, phb->index, d->bus, slot, fn);
 	str(e, "ibm,loc-code", loc);
 	/* reg: config space, then every BAR and the ROM with its size */
-	reg[n++] = (uint32_t)d->bus << 16 | (uint32_t)d->devfn << 8;
+	reg[n++] = sphb_func_cfg_addr(d);
 	reg[n++] = 0; reg[n++] = 0; reg[n++] = 0; reg[n++] = 0;
 	for (unsigned i = 0; i < SPHB_NBARS; i++) {
-		const struct sphb_bar *b = &d->bar[i];
+		const struct sphb_func_bar *b = &d->bar[i];
 		uint32_t space;
 
 		if (b->kind == BAR_NONE)
 			continue;
 		space = b->kind == BAR_IO ? 0x01000000u :
 			(b->kind == BAR_MEM64 || b->kind == BAR_MEM64_PREF) ? 0x03000000u : 0x02000000u;
-		reg[n++] = space | (uint32_t)d->bus << 16 | (uint32_t)d->devfn << 8 |
-			   (i == 6 ? PCI_ROM_ADDRESS : PCI_BAR0 + 4 * i);
+		reg[n++] = space | sphb_func_cfg_addr(d) | (i == 6 ? PCI_ROM_ADDRESS : PCI_BAR0 + 4 * i);
 		reg[n++] = 0; reg[n++] = 0;
 		reg[n++] = (uint32_t)(b->size >> 32);
 		reg[n++] = (uint32_t)b->size;
@@ -194,13 +194,13 @@ static void emit_phb(struct emit *e, const struct sphb_phb *phb, uint32_t intc)
 		for (uint32_t pin = 1; pin <= 4; pin++) {
 			v[n++] = slot << 11; v[n++] = 0; v[n++] = 0; v[n++] = pin;
 			v[n++] = intc;
-			v[n++] = SPHB_LSI_BASE + phb->index * 4 + (slot + pin - 1) % 4;
+			v[n++] = phb->lsi[(slot + pin - 1) % 4];
 			v[n++] = 1; /* level */
 		}
 	}
 	cells(e, "interrupt-map", v, n);
 	n = 0;
-	v[n++] = 0x80000000u | phb->index << 8; /* LIOBN of the default window */
+	v[n++] = sphb_liobn(phb->index, 0); /* LIOBN of the default window */
 	v[n++] = (uint32_t)(phb->dma_win_addr >> 32); v[n++] = (uint32_t)phb->dma_win_addr;
 	v[n++] = (uint32_t)(phb->dma_win_size >> 32); v[n++] = (uint32_t)phb->dma_win_size;
 	cells(e, "ibm,dma-window", v, n);
@@ -228,6 +228,7 @@ SPHB_API int sphb_fdt_phbs(struct sphb_machine *m, const struct sphb_fdt_ops *op
 
 	if (rc)
 		return rc;
+	SPHB_NOT_IN_CALLBACK(m);
 	/* QEMU lists PHBs newest first; the order of nodes carries no meaning */
 	for (unsigned i = 0; i < SPHB_MAX_PHBS && !e.rc; i++)
 		if (m->phbs[i])
@@ -255,7 +256,7 @@ SPHB_API int sphb_fdt_rtas(struct sphb_machine *m, const struct sphb_fdt_ops *op
 		if (n + l + 4 > sizeof(buf))
 			return -E2BIG;
 		memcpy(buf + n, sphb_errinjct_tokens[i].name, l);
-		be32_store(buf + n + l, sphb_errinjct_tokens[i].value);
+		put_be32(buf + n + l, sphb_errinjct_tokens[i].value);
 		n += l + 4;
 	}
 	prop(&e, "ibm,errinjct-tokens", buf, n);

@@ -427,11 +427,11 @@ static inline uint64_t step(struct sphb_machine *m, struct mh *H, uint64_t *s)
 	}
 		return mix(mix((uint64_t)rc, rc ? 0 : gpa), rc ? 0 : perm);
 	case 39: { /* a write into one of the function's capabilities */
-		const struct sphb_dev *d = sphb_dev_by_id(m, id);
+		const struct sphb_func *d = sphb_func_find(m, id);
 		unsigned caps[4], nc = 0;
 		uint32_t sz = 1u << rn(s, 3), off;
 
-		if (!d || d->kind != DEV_SIM)
+		if (!d || strcmp(d->kind->name, "sim-pci"))
 			return 0;
 		if (d->msi_cap)
 			caps[nc++] = d->msi_cap;
@@ -449,12 +449,12 @@ static inline uint64_t step(struct sphb_machine *m, struct mh *H, uint64_t *s)
 					     rn(s, 2) ? (uint32_t)rnd(s) : 0xffffffffu);
 	}
 	case 40: { /* MSI on, every vector masked (where it can be), then a message */
-		const struct sphb_dev *d = sphb_dev_by_id(m, id);
+		struct sphb_func *d = sphb_func_find(m, id);
 		unsigned mo;
 
-		if (!d || d->kind != DEV_SIM || !d->msi_cap)
+		if (!d || strcmp(d->kind->name, "sim-pci") || !d->msi_cap)
 			return 0;
-		mo = d->msi_cap + ((d->cfg_init[d->msi_cap + 2] & 0x80) ? 0x10u : 0xcu);
+		mo = d->msi_cap + ((sphb_func_cfg_read(d, d->msi_cap + 2u, 2) & 0x80) ? 0x10u : 0xcu);
 		h = (uint64_t)t_cfg_write(m, &H->h, buid, cfg | (d->msi_cap + 2u), 2, 1u | rn(s, 4) << 4);
 		h = mix(h, (uint64_t)t_cfg_write(m, &H->h, buid, cfg | mo, 4, rn(s, 4) ? 0xffffffffu : 0));
 		rc = sphb_dev_msi(m, id, rn(s, 8));

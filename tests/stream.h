@@ -21,7 +21,7 @@ static inline uint64_t le(const uint8_t *p, unsigned n)
 	return v;
 }
 
-static inline void put_le(uint8_t *p, uint64_t v, unsigned n)
+static inline void st_put_le(uint8_t *p, uint64_t v, unsigned n)
 {
 	for (unsigned i = 0; i < n; i++)
 		p[i] = (uint8_t)(v >> (8 * i));
@@ -42,9 +42,9 @@ static inline uint32_t crc32_bits(const uint8_t *p, size_t n)
 /* length, then checksum (over the stream with the checksum field zeroed) */
 static inline void fix(uint8_t *p, size_t n)
 {
-	put_le(p + 16, n, 8);
-	put_le(p + 24, 0, 4);
-	put_le(p + 24, crc32_bits(p, n), 4);
+	st_put_le(p + 16, n, 8);
+	st_put_le(p + 24, 0, 4);
+	st_put_le(p + 24, crc32_bits(p, n), 4);
 }
 
 struct sec {
@@ -100,7 +100,8 @@ static inline size_t phb_msi(const struct sec *x) /* the first MSI allocation */
 	return o + 4;
 }
 static inline size_t dev_fixed(const struct sec *x) { return 6 + x->body[5]; }		/* pcie */
-static inline size_t dev_state(const struct sec *x) { return dev_fixed(x) + 94; }	/* intx */
-static inline size_t dev_cfg(const struct sec *x) { return dev_state(x) + 2 + 64; }
+static inline size_t dev_counted(const struct sec *x) { return dev_fixed(x) + 94; }	/* INTx counted */
+static inline size_t dev_intx(const struct sec *x) { return dev_counted(x) + 1; }	/* sim-pci: INTx level */
+static inline size_t dev_cfg(const struct sec *x) { return dev_intx(x) + 1; }
 
 #endif

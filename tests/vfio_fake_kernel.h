@@ -21,6 +21,8 @@
 
 #define MAXFD 64
 #define CFG_OFF 0x70000000000ull	/* where the fake puts the config region */
+#define BAR0_OFF 0x00000000000ull	/* and BAR0 (a 4 KiB memory BAR) */
+#define BAR0_SIZE 0x1000u
 
 /* ================= the fake kernel ================= */
 
@@ -53,6 +55,7 @@ static struct {
 	bool enabled;		/* v1: VFIO_IOMMU_ENABLE done */
 	unsigned registered;	/* v2: pre-registered ranges */
 	uint8_t cfg[4096];
+	uint8_t bar0[BAR0_SIZE];
 	uint64_t win_start[2], win_size[2];
 	unsigned win_shift[2];
 	bool win[2];
@@ -503,7 +506,9 @@ static int group_ioctl(int fd, unsigned long req, void *arg)
 		if (d >= 0) {
 			fds[d].cfg[0] = 0x14; fds[d].cfg[1] = 0x10;	/* 1014:0ace */
 			fds[d].cfg[2] = 0xce; fds[d].cfg[3] = 0x0a;
-			fds[d].cfg[0x0e] = 0x00;			/* type 0 header */
+			/* type 0 header; function 0 of a multi-function card says so */
+			fds[d].cfg[0x0e] = name[strlen(name) - 1] == '0' ? 0x80 : 0x00;
+			fds[d].cfg[0x10] = 0x00;			/* BAR0: 32-bit memory */
 		}
 		return d;
 	}
@@ -528,6 +533,19 @@ static int device_ioctl(int fd, unsigned long req, void *arg)
 		struct vfio_region_info *r = arg;
 		if (r->argsz < sizeof(*r))
 			return -EINVAL;
+		if (r->index == VFIO_PCI_BAR0_REGION_INDEX) {
+			r->flags = VFIO_REGION_INFO_FLAG_READ | VFIO_REGION_INFO_FLAG_WRITE |
+				   VFIO_REGION_INFO_FLAG_MMAP;
+			r->offset = BAR0_OFF;
+			r->size = BAR0_SIZE;
+			return 0;
+		}
+		if (r->index < VFIO_PCI_CONFIG_REGION_INDEX) { /* not implemented */
+			r->flags = 0;
+			r->offset = 0;
+			r->size = 0;
+			return 0;
+		}
 		if (r->index != VFIO_PCI_CONFIG_REGION_INDEX)
 			return -EINVAL;
 		r->flags = VFIO_REGION_INFO_FLAG_READ | VFIO_REGION_INFO_FLAG_WRITE;
@@ -567,32 +585,44 @@ static bool cfg_blocked(int fd)
 	return g->frozen_mmio || g->reset;
 }
 
+/* the bytes of region offset `off` in the device: config space or BAR0 */
+static uint8_t *region_bytes(int fd, off_t off, size_t n)
+{
+	uint64_t o = (uint64_t)off - CFG_OFF, b = (uint64_t)off - BAR0_OFF;
+
+	if (o < 4096 && n <= 4096 - o)
+		return fds[fd].cfg + o;
+	if (b < BAR0_SIZE && n <= BAR0_SIZE - b)
+		return fds[fd].bar0 + b;
+	return NULL;
+}
+
 static ssize_t f_pread(int fd, void *buf, size_t n, off_t off)
 {
-	uint64_t o = (uint64_t)off - CFG_OFF;
+	uint8_t *p;
 
 	if (inject())
 		return -fail_errno;
-	if (!valid(fd) || fds[fd].kind != K_DEVICE || o + n > 4096)
+	if (!valid(fd) || fds[fd].kind != K_DEVICE || !(p = region_bytes(fd, off, n)))
 		return -EINVAL;
 	if (cfg_blocked(fd)) {
 		memset(buf, 0xff, n);		/* a frozen device reads all-ones */
 		return (ssize_t)n;
 	}
-	memcpy(buf, fds[fd].cfg + o, n);
+	memcpy(buf, p, n);
 	return (ssize_t)n;
 }
 
 static ssize_t f_pwrite(int fd, const void *buf, size_t n, off_t off)
 {
-	uint64_t o = (uint64_t)off - CFG_OFF;
+	uint8_t *p;
 
 	if (inject())
 		return -fail_errno;
-	if (!valid(fd) || fds[fd].kind != K_DEVICE || o + n > 4096)
+	if (!valid(fd) || fds[fd].kind != K_DEVICE || !(p = region_bytes(fd, off, n)))
 		return -EINVAL;
 	if (!cfg_blocked(fd))
-		memcpy(fds[fd].cfg + o, buf, n);
+		memcpy(p, buf, n);
 	return (ssize_t)n;
 }
 

@@ -6,7 +6,7 @@
  * failure. What a *guest* sees (an RTAS status word, an H_* code) is data
  * written into guest memory, never a library error.
  *
- * Threading: calls on one machine must be serialized by the host.
+ * Threading and re-entrancy: see "Threads and callbacks" below.
  *
  * SPDX-License-Identifier: MIT
  */
@@ -21,9 +21,9 @@ extern "C" {
 #endif
 
 #define SPHB_VERSION_MAJOR 0
-#define SPHB_VERSION_MINOR 1
+#define SPHB_VERSION_MINOR 2
 #define SPHB_VERSION_PATCH 0
-#define SPHB_VERSION_STRING "0.1.0"
+#define SPHB_VERSION_STRING "0.2.0"
 /* One integer that grows with every release: MAJOR*10000 + MINOR*100 + PATCH. */
 #define SPHB_VERSION_NUMBER \
 	(SPHB_VERSION_MAJOR * 10000 + SPHB_VERSION_MINOR * 100 + SPHB_VERSION_PATCH)
@@ -34,8 +34,61 @@ extern "C" {
 #define SPHB_API
 #endif
 
-/* The version string of the library actually linked ("0.1.0"). */
+/* The version string of the library actually linked ("0.2.0"), and its
+ * SPHB_VERSION_NUMBER, for a run-time check against the header compiled in:
+ * sphb_version_number() >= SPHB_VERSION_NUMBER. */
 SPHB_API const char *sphb_version(void);
+SPHB_API unsigned sphb_version_number(void);
+
+/*
+ * Threads and callbacks
+ * ---------------------
+ * A machine is not internally locked. The host serializes every call on a
+ * machine (one thread at a time, e.g. under the VMM's big lock), except:
+ *  - sphb_dma_translate() may run on any thread, concurrently with the
+ *    machine's other calls (device I/O threads translate while vCPUs update
+ *    TCEs, change DMA windows and drive EEH): it takes no lock and never
+ *    sees freed memory;
+ *  - a DMA handle (sphb_dma_open) is used by one thread at a time, which may
+ *    be any thread: sphb_dma_xlate, sphb_dma_extent, sphb_dma_read and
+ *    sphb_dma_write on it run concurrently like sphb_dma_translate;
+ *    sphb_dma_open and sphb_dma_close are serialized with the machine's
+ *    other calls;
+ *  - except: plugging and unplugging functions (sphb_machine_add/del,
+ *    sphb_func_add/del), sphb_machine_load and sphb_machine_free must not
+ *    overlap any DMA call (a VMM pauses its device threads around them).
+ * The library calls the host's and a function's callbacks on the thread of
+ * the call that needs them (DMA on the handle's thread: mem_read, mem_write,
+ * irq_pulse, log). From inside a callback, only these calls on the same
+ * machine are allowed: sphb_func_intx, sphb_dev_intx, sphb_dev_msi,
+ * sphb_dma_translate and the DMA handle calls; every other entry point
+ * returns -EDEADLK there and changes nothing.
+ *
+ * Structs passed in with a size member `sz` first (ops, opts, results):
+ * set sz = sizeof(the struct) as compiled. A struct smaller than this
+ * version's is accepted when it holds every required member; a larger one
+ * whose extra bytes are all zero is accepted; a larger one with a non-zero
+ * byte the library does not know is refused with -E2BIG (a caller relying on
+ * a newer library's feature learns that this one lacks it).
+ */
+
+/* Hypercall numbers and H_* return codes the API uses (PAPR 14.5.4; the
+ * RTAS hypercall is the one KVM and QEMU give pseries guests). */
+#define SPHB_H_SUCCESS 0
+#define SPHB_H_HARDWARE (-1)
+#define SPHB_H_FUNCTION (-2)
+#define SPHB_H_PARAMETER (-4)
+#define SPHB_H_GET_TCE 0x1cu
+#define SPHB_H_PUT_TCE 0x20u
+#define SPHB_H_STUFF_TCE 0x138u
+#define SPHB_H_PUT_TCE_INDIRECT 0x13cu
+#define SPHB_KVMPPC_H_RTAS 0xf000u
+
+/* Interrupt kinds for the host's numbering callbacks. */
+enum sphb_irq_type {
+	SPHB_IRQ_LSI = 0,	/* level-triggered: a PHB's four INTx lines */
+	SPHB_IRQ_MSI = 1,	/* edge: MSI and MSI-X vectors */
+};
 
 struct sphb_machine;
 
@@ -69,6 +122,30 @@ struct sphb_host_ops {
 	 * return its first non-zero result, or 0. */
 	int (*ram_iterate)(void *opaque,
 			   int (*fn)(void *ctx, uint64_t gpa, void *hva, uint64_t size), void *ctx);
+	/*
+	 * Interrupt numbers (optional: all three or none). Without them the
+	 * library numbers interrupts as QEMU's pseries machine does: a PHB's
+	 * LSIs are 0x1200 + index * 4 + 0..3, MSIs come from one pool of 0xD00
+	 * numbers at 0x1300 shared by all PHBs. A VMM with other interrupt
+	 * sources (or QEMU's own PHB beside an sphb one) supplies them:
+	 * irq_alloc: find and claim `count` consecutive numbers for PHB `buid`,
+	 *   the first a multiple of `align` (a power of two); 0 and *first, or a
+	 *   negative errno (-ENOSPC: none free). LSIs: one block of 4 when the
+	 *   PHB is added (the PHB is refused if this fails); MSIs: per
+	 *   ibm,change-msi request (the guest gets -1, "hardware error").
+	 * irq_claim: claim exactly [first, first + count) (a migration target
+	 *   restoring the source's numbers); -EBUSY when any is taken.
+	 * irq_free: give a block back (change-msi release, PHB reset, unplug,
+	 *   machine free).
+	 * The device tree's interrupt-map and the numbers the guest reads from
+	 * ibm,query-interrupt-source-number are the numbers these return; MSI
+	 * messages carry them as data.
+	 */
+	int (*irq_alloc)(void *opaque, uint64_t buid, enum sphb_irq_type type, unsigned count,
+			 unsigned align, uint32_t *first);
+	int (*irq_claim)(void *opaque, uint64_t buid, enum sphb_irq_type type, uint32_t first,
+			 unsigned count);
+	void (*irq_free)(void *opaque, uint64_t buid, uint32_t first, unsigned count);
 };
 
 /* Create an empty machine. The default PHB (index 0, id "pci") is added by
@@ -169,6 +246,153 @@ SPHB_API const char *sphb_rtas_name(uint32_t token);
 /* Standard (nargs, nret) of a call, as a Linux guest issues it. */
 SPHB_API int sphb_rtas_counts(uint32_t token, uint32_t *nargs, uint32_t *nret);
 
+/*
+ * sphb_rtas_owned: does the RTAS call in the buffer at buf_gpa belong to
+ * this machine? 1 when its token is one of the library's calls and it
+ * addresses one of the machine's PHBs (by the BUID in its arguments, or the
+ * LIOBN of ibm,remove-pe-dma-window; the errinjct session calls always), 0
+ * otherwise, -EFAULT when the buffer cannot be read. A VMM with PHBs of its
+ * own asks this before sphb_rtas_call() and handles the call itself on 0.
+ */
+SPHB_API int sphb_rtas_owned(struct sphb_machine *m, uint64_t buf_gpa);
+
+/* ---- PHBs: what a VMM needs to place and describe them ---------------- */
+
+struct sphb_phb_info {
+	size_t sz;		/* set by the caller: sizeof(struct sphb_phb_info) */
+	uint64_t buid;
+	unsigned index;
+	/* CPU (guest physical) windows: [cpu, cpu + size) decodes bus
+	 * addresses [bus, bus + size); size 0: no such window */
+	uint64_t io_cpu, io_bus, io_size;
+	uint64_t mem32_cpu, mem32_bus, mem32_size;
+	uint64_t mem64_cpu, mem64_bus, mem64_size;
+	uint32_t lsi[4];	/* INTA..INTD of slot 0 (swizzled for others) */
+	uint32_t liobn[2];	/* window 0 (default) and 1 (dynamic) */
+	uint64_t msi_window;	/* bus address of the MSI window (4 KiB) */
+};
+/* The PHB whose id, bus name ("ID.0") or BUID (as "0x..." ) is `id`. */
+SPHB_API int sphb_phb_info(const struct sphb_machine *m, const char *id,
+			   struct sphb_phb_info *info);
+
+/* 0 and *buid when `liobn` is a DMA window number of one of the machine's
+ * PHBs (whether the window is active now or not), else -ENOENT. A VMM with
+ * TCE tables of its own (VIO) asks this before sphb_hcall(). */
+SPHB_API int sphb_liobn_owner(const struct sphb_machine *m, uint64_t liobn, uint64_t *buid);
+
+/* ---- PCI functions of the VMM ------------------------------------------ */
+/*
+ * A VMM plugs its own device models (virtio, NVMe, a NIC) behind a PHB. The
+ * library stays the PHB: it validates every guest config access (the RTAS
+ * rules) before calling cfg_read/cfg_write, answers all-ones and drops
+ * stores without calling the function while its PE is stopped, programs MSI
+ * and MSI-X when the guest calls ibm,change-msi (MSI capability registers
+ * through cfg_write, MSI-X table entries through bar_write), resets the
+ * functions of a PE through reset (EEH hot/fundamental reset, machine
+ * reset), routes CPU accesses to its BARs by address (sphb_mmio_load), and
+ * tracks the BARs the guest programs (bar_map).
+ *
+ * The function's configuration space is the VMM's: the library discovers
+ * its BARs (sizing them as firmware does, with decoding off), its interrupt
+ * pin and its MSI, MSI-X, PCI Express, PM and AER capabilities by reading it
+ * when the function is plugged. A PCI Express capability makes it a 4 KiB
+ * configuration space (pcie=on|off in the spec overrides).
+ *
+ * Callbacks (opaque is the per-function pointer given at plug time):
+ * cfg_read, cfg_write (required): off is aligned to size (1, 2, 4) and
+ *   below the function's configuration space size; values little-endian as
+ *   PCI defines them.
+ * bar_read, bar_write (required when the function has a BAR): bar 0..5, 6
+ *   the expansion ROM; [off, off + size) lies inside the BAR; size 1, 2, 4
+ *   or 8, not necessarily aligned; 0 or a negative errno (a failed read
+ *   answers all-ones, a failed write is dropped).
+ * reset (required): back to the power-on state; kind says why.
+ * bar_map (optional): the guest physical range BAR `bar` decodes changed:
+ *   [gpa, gpa + size) from now on (any earlier range of the BAR is gone),
+ *   or nothing when size is 0. A range is reported while the BAR is
+ *   programmed inside one of the PHB's windows with decoding on (Command
+ *   Memory or I/O, ROM enable) and the function's PE is not MMIO-stopped,
+ *   so a VMM may map it directly and still get EEH semantics: when the PE
+ *   freezes, the range goes away and accesses come back to sphb_mmio_load.
+ *   Ranges of different BARs may overlap when a guest programs them so.
+ * release (optional): the library is done with the function (unplugged,
+ *   machine freed); called last.
+ * A callback may call the functions listed under "Threads and callbacks";
+ * anything else on the machine answers -EDEADLK.
+ */
+enum sphb_reset_kind {
+	SPHB_RESET_MACHINE = 0,		/* machine (partition) reset */
+	SPHB_RESET_HOT = 1,		/* EEH: ibm,set-slot-reset function 1 */
+	SPHB_RESET_FUNDAMENTAL = 3,	/* EEH: ibm,set-slot-reset function 3 */
+};
+
+struct sphb_func_ops {
+	size_t sz;		/* sizeof(struct sphb_func_ops) */
+	uint32_t (*cfg_read)(void *opaque, uint32_t off, unsigned size);
+	void (*cfg_write)(void *opaque, uint32_t off, unsigned size, uint32_t val);
+	int (*bar_read)(void *opaque, unsigned bar, uint64_t off, unsigned size, uint64_t *val);
+	int (*bar_write)(void *opaque, unsigned bar, uint64_t off, unsigned size, uint64_t val);
+	void (*reset)(void *opaque, enum sphb_reset_kind kind);
+	void (*bar_map)(void *opaque, unsigned bar, uint64_t gpa, uint64_t size);
+	void (*release)(void *opaque);
+};
+
+struct sphb_func;
+struct sphb_dma;
+
+/*
+ * Plug a VMM function described in QEMU's -device syntax: the type is the
+ * VMM's name for the device (any name but the library's own types; it shows
+ * in messages and in the device tree's ibm,loc-code), then bus=, addr=,
+ * id=, multifunction=on|off (default: the header type's multifunction bit),
+ * iommu-group=N (the function belongs to simulated host IOMMU group N and is
+ * EEH-capable, with the semantics sim-pci has; functions may share a group),
+ * pcie=on|off. Placement, the multifunction rule and the one id namespace
+ * are those of every device type. *out (may be NULL) receives the function.
+ * Errors as sphb_machine_add(); on error nothing is added and release is
+ * not called.
+ */
+SPHB_API int sphb_func_add(struct sphb_machine *m, const char *spec,
+			   const struct sphb_func_ops *ops, void *opaque,
+			   struct sphb_func **out);
+/* Unplug (as sphb_machine_del(); works for functions without an id). */
+SPHB_API int sphb_func_del(struct sphb_func *f);
+/* The function of id `id` (any type), or NULL. */
+SPHB_API struct sphb_func *sphb_func_find(struct sphb_machine *m, const char *id);
+/* Its PHB's BUID and its config address (bus << 16 | devfn << 8). */
+SPHB_API int sphb_func_addr(const struct sphb_func *f, uint64_t *buid, uint32_t *cfg);
+/*
+ * The function drives its INTx output (level 1 asserted); the library ORs
+ * the functions on each swizzled pin into the PHB's LSIs (irq_set). A VMM
+ * function applies Interrupt Disable (Command bit 10) itself. 0, -EINVAL.
+ */
+SPHB_API int sphb_func_intx(struct sphb_func *f, int level);
+/* A DMA handle for the function as requester (see sphb_dma_open). */
+SPHB_API int sphb_func_dma_open(struct sphb_func *f, struct sphb_dma **out);
+
+/* ---- CPU accesses by guest physical address ---------------------------- */
+/*
+ * A CPU load or store of `size` (1, 2, 4, 8) bytes at guest physical address
+ * `gpa`, as a VMM's MMIO exit gives it. Inside one of a PHB's windows (I/O,
+ * 32-bit, 64-bit) the library finds the function and BAR that decode it
+ * (routing costs the same whatever the number of BARs) and performs the
+ * access through the function's kind: sim-pci in the library, vfio-pci
+ * through the device's region, a VMM function through bar_read/bar_write.
+ * As a bus does:
+ *  - a load nobody decodes reads all-ones, such a store is dropped;
+ *  - a function whose PE is MMIO-stopped reads all-ones, stores dropped;
+ *  - a load from a memory BAR of a function with Memory Space disabled
+ *    freezes the function's PE when it is EEH-capable (PHB hardware does;
+ *    Linux's eeh_dev_break relies on it) and reads all-ones;
+ *  - BARs overlapping each other: the BAR that decodes wins, then the
+ *    lowest devfn, then the lowest BAR number.
+ * *val / val hold the bytes in PCI order: the byte at gpa is bits 0-7.
+ * Returns 0; -ENOENT when gpa is outside every PHB window (the access is
+ * the VMM's to route elsewhere); -EINVAL for a bad size or NULL val.
+ */
+SPHB_API int sphb_mmio_load(struct sphb_machine *m, uint64_t gpa, unsigned size, uint64_t *val);
+SPHB_API int sphb_mmio_store(struct sphb_machine *m, uint64_t gpa, unsigned size, uint64_t val);
+
 /* ---- simulated devices (CPU side) ------------------------------------- */
 
 /*
@@ -236,13 +460,24 @@ SPHB_API int sphb_dev_msi(struct sphb_machine *m, const char *dev_id, unsigned v
  * H_GET_TCE stores the TCE in rets[0]. Returns 0, or -ENOENT for an hcall the library
  * does not own (the VMM answers it, e.g. H_FUNCTION), -EINVAL.
  *
+ * Arguments: an H_PUT_TCE needs 3 registers (liobn, ioba, tce), H_GET_TCE
+ * 2 and room for 1 result, H_STUFF_TCE and H_PUT_TCE_INDIRECT 4: fewer is
+ * -EINVAL (nothing done; the VMM answers H_PARAMETER). A VMM answers the
+ * guest with *hret when 0 is returned; -ENOENT: not a TCE hcall (the VMM's
+ * own, or H_FUNCTION); -EINVAL: H_PARAMETER; -EDEADLK (from a callback):
+ * H_HARDWARE. An unknown LIOBN is H_PARAMETER in *hret (QEMU's answer); a
+ * VMM with TCE tables of its own asks sphb_liobn_owner() first.
+ *
  * sphb_dma_translate: a DMA by the function at config address `requester`
- * (bus/devfn bits) below PHB `buid` to `bus_addr`: *gpa and *perm (TCE
- * bits: 1 read, 2 write, 3 both) on success; -EFAULT: no window or no
- * mapping; -EIO: the requester's PE is DMA-stopped; -ENODEV: no such PHB.
- * It may run on any thread concurrently with sphb_hcall and with DMA-window
- * changes on the same PHB: it takes no lock and never sees freed memory.
- * Device hot-plug and EEH state changes must still be serialized with it.
+ * (bus << 16 | devfn << 8; any other bit set is -EINVAL, so a Requester ID
+ * bus << 8 | devfn is refused rather than misread) below PHB `buid` to
+ * `bus_addr`: *gpa and *perm (TCE bits: 1 read, 2 write, 3 both) on
+ * success; -EFAULT: no window or no mapping; -EIO: the requester's PE is
+ * DMA-stopped; -ENODEV: no such PHB. It may run on any thread concurrently
+ * with sphb_hcall, DMA-window changes and EEH state changes on the same
+ * machine: it takes no lock and never sees freed memory. Plugging and
+ * unplugging functions, sphb_machine_load and sphb_machine_free must be
+ * serialized with it (a VMM pauses its device threads around them).
  */
 SPHB_API int sphb_hcall(struct sphb_machine *m, uint64_t opcode, const uint64_t *args,
 			unsigned nargs, uint64_t *rets, unsigned nrets, int64_t *hret);
@@ -252,18 +487,45 @@ SPHB_API int sphb_dma_translate(struct sphb_machine *m, uint64_t buid, uint32_t 
 /*
  * DMA handles: the PHB and the requester resolved once, for a device model's
  * DMA path. sphb_dma_open(m, buid, requester, &h) -> 0, -ENODEV (no such
- * PHB), -ENOMEM; the requester need not exist yet (a function hot-plugged
+ * PHB), -EINVAL (requester as for sphb_dma_translate), -ENOMEM; the
+ * requester need not exist yet (a function hot-plugged
  * later at that address is picked up, one removed stops blocking).
  * sphb_dma_xlate(h, ...) answers exactly as sphb_dma_translate() does for the
  * same buid and requester (-EFAULT, -EIO), with the same concurrency rules; h,
  * gpa and perm must be valid (no checks on this path). sphb_dma_close(h)
  * before sphb_machine_free(); handles still open are freed with the machine.
+ * A handle keeps working across its function's unplug (it then translates
+ * as for an absent function: never DMA-stopped) and replug.
  */
 struct sphb_dma;
 SPHB_API int sphb_dma_open(struct sphb_machine *m, uint64_t buid, uint32_t requester,
 			   struct sphb_dma **out);
 SPHB_API int sphb_dma_xlate(struct sphb_dma *h, uint64_t bus_addr, uint64_t *gpa, unsigned *perm);
 SPHB_API void sphb_dma_close(struct sphb_dma *h);
+
+/*
+ * sphb_dma_extent: as sphb_dma_xlate, and *len receives how many bytes from
+ * bus_addr (at most max_len, at least 1) map to contiguous guest physical
+ * memory with the same permission, so a device model translates once per
+ * buffer rather than once per page.
+ *
+ * sphb_dma_read / sphb_dma_write: the requester moves `len` bytes between
+ * bus addresses and its buffer: each page is translated through the TCE
+ * windows, its permission checked (a read needs TCE bit 0, a write bit 1),
+ * and the bytes moved with the host's mem_read/mem_write. A 4-byte write into
+ * the PHB's MSI window (bus 0x40000000000, or 0x7ffff000 when no DMA window
+ * covers it) is an MSI: its little-endian data is the interrupt number, and
+ * it reaches irq_pulse when the number is one the guest allocated to this
+ * requester with ibm,change-msi. Returns 0; -EIO: the requester's PE is
+ * DMA-stopped (DMA and MSI refused, nothing moved); -EFAULT: a page is not
+ * mapped with the needed permission or the host's memory callback failed
+ * (pages before it may have been moved); -ERANGE: an MSI write with an
+ * interrupt that is not the requester's (dropped); -EINVAL: bad arguments.
+ */
+SPHB_API int sphb_dma_extent(struct sphb_dma *h, uint64_t bus_addr, uint64_t max_len, uint64_t *gpa,
+			     uint64_t *len, unsigned *perm);
+SPHB_API int sphb_dma_read(struct sphb_dma *h, uint64_t bus_addr, void *buf, size_t len);
+SPHB_API int sphb_dma_write(struct sphb_dma *h, uint64_t bus_addr, const void *buf, size_t len);
 
 /* ---- device tree ------------------------------------------------------- */
 /*

@@ -1,10 +1,13 @@
-/* The Linux VFIO backend (linux-eeh.md Part A): vfio-pci devices from the
- * host, their IOMMU groups attached to sPAPR TCE containers, config-space
- * access through the device fd, and every EEH action as VFIO_EEH_PE_OP on
- * the container. Container policy: pe-mode=shared uses one container per
- * PHB (EEH only with exactly one group, as QEMU); pe-mode=per-group one
+/* Linux VFIO as a host (Linux's Documentation/driver-api/vfio.rst and
+ * include/uapi/linux/vfio.h): IOMMU groups of the host attached to sPAPR TCE
+ * containers (drivers/vfio/vfio_iommu_spapr_tce.c), every EEH action as
+ * VFIO_EEH_PE_OP on the group's container, and the PHB's DMA windows and
+ * TCEs mirrored into its containers through the DMA listener the PHB calls.
+ * Container policy: pe-mode=shared uses one container per PHB (EEH only with
+ * exactly one group, as QEMU's vfio_eeh_as_op()); pe-mode=per-group one
  * container per IOMMU group, so a container-wide EEH op touches exactly one
- * group. Built on Linux only (SPHB_VFIO). SPDX-License-Identifier: MIT */
+ * group. The vfio-pci function kind is vfio_pci.c. Built on Linux only.
+ * SPDX-License-Identifier: MIT */
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,7 +18,6 @@
 #include <linux/vfio.h>
 
 #include "internal.h"
-#include "host/host.h"
 #include "host/vfio.h"
 
 /* ---- the system-call seam ---- */
@@ -37,6 +39,11 @@ void sphb_vfio_set_sys(const struct sphb_vfio_sys *s)
 	sys = s ? s : &libc_sys;
 }
 
+const struct sphb_vfio_sys *sphb_vfio_sys(void)
+{
+	return sys;
+}
+
 /* ---- containers and groups ---- */
 
 struct sphb_vfio_container {
@@ -50,18 +57,25 @@ struct sphb_vfio_container {
 };
 
 struct sphb_vfio_group {
-	int group, fd;
+	struct sphb_group g;
+	int fd;
 	unsigned ndevs;
 	struct sphb_vfio_container *c;
-	struct sphb_vfio_group *next;
+};
+
+/* The DMA listener of one PHB: its windows and TCEs go to its containers. */
+struct vfio_listener {
+	struct sphb_dma_listener l;
+	struct sphb_machine *m;
+	unsigned ncontainers;
 };
 
 struct sphb_vfio {
 	struct sphb_vfio_container *containers;
-	struct sphb_vfio_group *groups;
 	/* guest RAM as the host's ram_iterate reported it: gpa -> hva */
 	struct sphb_vfio_ram { uint64_t gpa, size; uint8_t *hva; } *ram;
 	unsigned nram;
+	struct vfio_listener lis[SPHB_MAX_PHBS];
 };
 
 static struct sphb_vfio *state(struct sphb_machine *m)
@@ -71,25 +85,23 @@ static struct sphb_vfio *state(struct sphb_machine *m)
 	return m->vfio;
 }
 
-static struct sphb_vfio_group *find_group(const struct sphb_machine *m, int group)
-{
-	for (struct sphb_vfio_group *g = m->vfio ? m->vfio->groups : NULL; g; g = g->next)
-		if (g->group == group)
-			return g;
-	return NULL;
-}
+static const struct sphb_group_ops vfio_group_ops;
+static const struct sphb_dma_listener_ops listener_ops;
 
-int sphb_vfio_owns_group(const struct sphb_machine *m, int group)
+static struct sphb_vfio_group *vfio_group_of(struct sphb_group *g)
 {
-	return find_group(m, group) != NULL;
+	return g && g->ops == &vfio_group_ops ? (struct sphb_vfio_group *)g : NULL;
 }
 
 static void container_put(struct sphb_machine *m, struct sphb_vfio_container *c)
 {
 	struct sphb_vfio_container **pp;
+	struct vfio_listener *vl = &m->vfio->lis[c->phb_index];
 
 	if (--c->ngroups)
 		return;
+	if (!--vl->ncontainers) /* the PHB's last container: it needs no listener */
+		sphb_phb_listener_del(m->phbs[c->phb_index], &vl->l);
 	sys->close(c->fd);
 	for (pp = &m->vfio->containers; *pp; pp = &(*pp)->next)
 		if (*pp == c) {
@@ -99,21 +111,27 @@ static void container_put(struct sphb_machine *m, struct sphb_vfio_container *c)
 	free(c);
 }
 
-static void group_put(struct sphb_machine *m, struct sphb_vfio_group *g)
+void sphb_vfio_group_put(struct sphb_vfio_group *g)
 {
-	struct sphb_vfio_group **pp;
+	struct sphb_machine *m = g->g.m;
 
 	if (--g->ndevs)
 		return;
 	(void)sys->ioctl(g->fd, VFIO_GROUP_UNSET_CONTAINER, NULL);
 	sys->close(g->fd);
 	container_put(m, g->c);
-	for (pp = &m->vfio->groups; *pp; pp = &(*pp)->next)
-		if (*pp == g) {
-			*pp = g->next;
-			break;
-		}
+	sphb_group_unregister(m, &g->g);
 	free(g);
+}
+
+int sphb_vfio_group_fd(const struct sphb_vfio_group *g)
+{
+	return g->fd;
+}
+
+struct sphb_group *sphb_vfio_group_base(struct sphb_vfio_group *g)
+{
+	return &g->g;
 }
 
 /* Guest RAM pre-registration (sPAPR TCE v2) through the host's iterator. */
@@ -187,6 +205,11 @@ static int container_get(struct sphb_machine *m, struct sphb_phb *phb, int group
 	c->key = key;
 	c->next = m->vfio->containers;
 	m->vfio->containers = c;
+	if (!m->vfio->lis[phb->index].ncontainers++) {
+		m->vfio->lis[phb->index].l.ops = &listener_ops;
+		m->vfio->lis[phb->index].m = m;
+		sphb_phb_listener_add(phb, &m->vfio->lis[phb->index].l);
+	}
 	*out = c;
 	*created = true;
 	return 0;
@@ -267,15 +290,23 @@ static int container_setup(struct sphb_machine *m, struct sphb_vfio_container *c
 static int container_replay(struct sphb_machine *m, struct sphb_phb *phb, struct sphb_vfio_container *c,
 			    int group);
 
-static int group_get(struct sphb_machine *m, struct sphb_phb *phb, int group, struct sphb_vfio_group **out)
+int sphb_vfio_group_get(struct sphb_machine *m, struct sphb_phb *phb, int group, struct sphb_vfio_group **out)
 {
-	struct sphb_vfio_group *g = find_group(m, group);
+	struct sphb_group *any = sphb_group_find(m, group);
+	struct sphb_vfio_group *g = vfio_group_of(any);
 	struct vfio_group_status st;
 	struct sphb_vfio_container *c;
 	char path[32];
 	bool created;
 	int fd, rc;
 
+	if (any && !g) {
+		sphb_log(m, SPHB_LOG_ERROR, "vfio-pci: IOMMU group %d is also used by a simulated device (iommu-group=%d)",
+			 group, group);
+		return -EEXIST;
+	}
+	if (!state(m))
+		return -ENOMEM;
 	if (g) {
 		if (g->c->phb_index != phb->index) {
 			sphb_log(m, SPHB_LOG_ERROR, "vfio-pci: IOMMU group %d is behind another PHB already; a group cannot span PHBs",
@@ -340,174 +371,22 @@ static int group_get(struct sphb_machine *m, struct sphb_phb *phb, int group, st
 		return rc;
 	}
 	g = calloc(1, sizeof(*g));
-	if (!g) {
+	if (g) {
+		g->g.number = group;
+		g->g.ops = &vfio_group_ops;
+	}
+	if (!g || sphb_group_register(m, &g->g)) {
+		free(g);
 		(void)sys->ioctl(fd, VFIO_GROUP_UNSET_CONTAINER, NULL);
 		sys->close(fd);
 		container_put(m, c);
 		return -ENOMEM;
 	}
-	g->group = group;
 	g->fd = fd;
 	g->ndevs = 1;
 	g->c = c;
-	g->next = m->vfio->groups;
-	m->vfio->groups = g;
 	*out = g;
 	return 0;
-}
-
-/* DDDD:BB:DD.F, lower-case hex as in sysfs */
-static bool host_addr_ok(const char *s)
-{
-	unsigned d, b, sl, f;
-	char tail;
-
-	return strlen(s) == 12 && sscanf(s, "%4x:%2x:%2x.%1x%c", &d, &b, &sl, &f, &tail) == 4 &&
-	       sl < 32 && f < 8 && s[4] == ':' && s[7] == ':' && s[10] == '.';
-}
-
-static int host_group(struct sphb_machine *m, const char *host)
-{
-	char path[96], link[256];
-	const char *slash;
-	ssize_t n;
-	long g;
-	char *end;
-
-	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/iommu_group", host);
-	n = sys->readlink(path, link, sizeof(link) - 1);
-	if (n == -ENOENT) {
-		snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s", host);
-		if (sys->readlink(path, link, sizeof(link) - 1) == -ENOENT)
-			sphb_log(m, SPHB_LOG_ERROR, "vfio-pci: host=%s: no such PCI device on this host (see lspci -D)", host);
-		else
-			sphb_log(m, SPHB_LOG_ERROR, "vfio-pci: host=%s: the device has no IOMMU group (is the IOMMU enabled?)", host);
-		return -ENODEV;
-	}
-	if (n < 0) {
-		sphb_log(m, SPHB_LOG_ERROR, "vfio-pci: host=%s: cannot read %s: %s", host, path, strerror((int)-n));
-		return (int)n;
-	}
-	link[n] = '\0';
-	slash = strrchr(link, '/');
-	g = strtol(slash ? slash + 1 : link, &end, 10);
-	if (*end || g < 0 || g > 0x7fffffff) {
-		sphb_log(m, SPHB_LOG_ERROR, "vfio-pci: host=%s: cannot parse its IOMMU group link '%s'", host, link);
-		return -EINVAL;
-	}
-	return (int)g;
-}
-
-int sphb_vfio_dev_add(struct sphb_machine *m, struct sphb_opts *o)
-{
-	const char *host = sphb_opts_get(o, "host");
-	struct vfio_device_info info;
-	struct vfio_region_info reg;
-	struct sphb_vfio_group *g = NULL;
-	struct sphb_phb *phb;
-	struct sphb_dev *d;
-	char id[SPHB_ID_MAX];
-	uint8_t devfn;
-	int group, fd, rc;
-
-	if (!host) {
-		sphb_log(m, SPHB_LOG_ERROR, "vfio-pci: host: missing (host=DDDD:BB:DD.F of the device to pass through)");
-		return -EINVAL;
-	}
-	if (!host_addr_ok(host)) {
-		sphb_log(m, SPHB_LOG_ERROR, "vfio-pci: host=%s: expected DDDD:BB:DD.F (e.g. 0001:01:00.0)", host);
-		return -EINVAL;
-	}
-	rc = sphb_opts_id(m, o, id, sizeof(id));
-	if (!rc)
-		rc = sphb_dev_place(m, o, o->type, &phb, &devfn);
-	if (!rc)
-		rc = sphb_opts_check_unused(m, o);
-	if (rc)
-		return rc;
-	rc = sphb_id_check(m, o->type, id); /* PHB ids too: id=pci was accepted */
-	if (rc)
-		return rc;
-	if (!state(m))
-		return -ENOMEM;
-	group = host_group(m, host);
-	if (group < 0)
-		return group;
-	if (sphb_sim_group(m, group, false)) {
-		sphb_log(m, SPHB_LOG_ERROR, "vfio-pci: host=%s: IOMMU group %d is also used by a simulated device (iommu-group=%d)",
-			 host, group, group);
-		return -EEXIST;
-	}
-	rc = group_get(m, phb, group, &g);
-	if (rc)
-		return rc;
-	fd = sys->ioctl(g->fd, VFIO_GROUP_GET_DEVICE_FD, (void *)host);
-	if (fd < 0) {
-		if (fd == -EBUSY)
-			sphb_log(m, SPHB_LOG_ERROR, "vfio-pci: host=%s: the device is in use (opened by another process)", host);
-		else
-			sphb_log(m, SPHB_LOG_ERROR, "vfio-pci: host=%s: VFIO_GROUP_GET_DEVICE_FD failed: %s (is it bound to vfio-pci?)",
-				 host, strerror(-fd));
-		group_put(m, g);
-		return fd;
-	}
-	memset(&info, 0, sizeof(info));
-	info.argsz = sizeof(info);
-	rc = sys->ioctl(fd, VFIO_DEVICE_GET_INFO, &info);
-	if (rc < 0 || !(info.flags & VFIO_DEVICE_FLAGS_PCI) ||
-	    info.num_regions <= VFIO_PCI_CONFIG_REGION_INDEX) {
-		if (rc < 0)
-			sphb_log(m, SPHB_LOG_ERROR, "vfio-pci: host=%s: VFIO_DEVICE_GET_INFO failed: %s", host,
-				 strerror(-rc));
-		else
-			sphb_log(m, SPHB_LOG_ERROR,
-				 "vfio-pci: host=%s: not a vfio-pci device (flags 0x%x, %u regions): bind it to vfio-pci",
-				 host, info.flags, info.num_regions);
-		sys->close(fd);
-		group_put(m, g);
-		return rc < 0 ? rc : -ENODEV;
-	}
-	memset(&reg, 0, sizeof(reg));
-	reg.argsz = sizeof(reg);
-	reg.index = VFIO_PCI_CONFIG_REGION_INDEX;
-	rc = sys->ioctl(fd, VFIO_DEVICE_GET_REGION_INFO, &reg);
-	if (rc < 0 || reg.size < PCI_CFG_SIZE) {
-		if (rc < 0)
-			sphb_log(m, SPHB_LOG_ERROR, "vfio-pci: host=%s: VFIO_DEVICE_GET_REGION_INFO (config space) failed: %s",
-				 host, strerror(-rc));
-		else
-			sphb_log(m, SPHB_LOG_ERROR, "vfio-pci: host=%s: the config-space region is %llu bytes, at least %u expected",
-				 host, (unsigned long long)reg.size, PCI_CFG_SIZE);
-		sys->close(fd);
-		group_put(m, g);
-		return rc < 0 ? rc : -EIO;
-	}
-	d = calloc(1, sizeof(*d));
-	if (!d) {
-		sys->close(fd);
-		group_put(m, g);
-		return -ENOMEM;
-	}
-	d->phb = phb;
-	d->kind = DEV_VFIO;
-	memcpy(d->id, id, sizeof(id));
-	d->devfn = devfn;
-	d->iommu_group = group;
-	d->cfg_size = reg.size >= PCIE_CFG_SIZE ? PCIE_CFG_SIZE : PCI_CFG_SIZE;
-	d->pcie = d->cfg_size == PCIE_CFG_SIZE;
-	d->vfio_fd = fd;
-	d->vfio_cfg_off = reg.offset;
-	d->vfio_group = g;
-	return sphb_dev_link(m, d); /* on failure it frees d, which releases g */
-}
-
-void sphb_vfio_dev_free(struct sphb_dev *d)
-{
-	if (d->vfio_group) {
-		sys->close(d->vfio_fd);
-		group_put(d->phb->m, d->vfio_group);
-		d->vfio_group = NULL;
-	}
 }
 
 void sphb_vfio_machine_free(struct sphb_machine *m)
@@ -518,31 +397,13 @@ void sphb_vfio_machine_free(struct sphb_machine *m)
 	m->vfio = NULL;
 }
 
-/* QEMU: a failed read answers all-ones; a failed write is dropped */
-uint32_t sphb_vfio_cfg_read(struct sphb_dev *d, uint32_t off, unsigned size)
+static int vfio_pe_op(struct sphb_group *gb, enum sphb_pe_op op, const struct sphb_pe_err *err)
 {
-	uint8_t b[4] = { 0xff, 0xff, 0xff, 0xff };
-
-	if (sys->pread(d->vfio_fd, b, size, (off_t)(d->vfio_cfg_off + off)) != (ssize_t)size)
-		memset(b, 0xff, sizeof(b));
-	return size == 1 ? b[0] : size == 2 ? (uint32_t)(b[0] | b[1] << 8)
-			   : (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
-}
-
-void sphb_vfio_cfg_write(struct sphb_dev *d, uint32_t off, unsigned size, uint32_t val)
-{
-	uint8_t b[4] = { (uint8_t)val, (uint8_t)(val >> 8), (uint8_t)(val >> 16), (uint8_t)(val >> 24) };
-
-	(void)sys->pwrite(d->vfio_fd, b, size, (off_t)(d->vfio_cfg_off + off));
-}
-
-int sphb_vfio_pe_op(struct sphb_machine *m, int group, unsigned op, const void *errp)
-{
-	const struct sphb_pe_err *err = errp;
-	struct sphb_vfio_group *g = find_group(m, group);
+	struct sphb_vfio_group *g = vfio_group_of(gb);
+	struct sphb_machine *m = gb->m;
 	struct vfio_eeh_pe_op pe;
 
-	if (!g || !g->c->eeh || g->c->ngroups == 0)
+	if (!g->c->eeh || g->c->ngroups == 0)
 		return -ENODEV; /* no suitable container: never an assert */
 	if (g->c->ngroups != 1) {
 		/* QEMU's vfio_eeh_as_op(): the kernel would apply the op to every
@@ -563,6 +424,20 @@ int sphb_vfio_pe_op(struct sphb_machine *m, int group, unsigned op, const void *
 	}
 	return sys->ioctl(g->c->fd, VFIO_EEH_PE_OP, &pe);
 }
+
+/* The host's hardware stops the device itself; what the guest sees of it
+ * comes through the EEH calls (GET_STATE), not through the library. */
+static uint8_t vfio_stopped(const struct sphb_group *g)
+{
+	(void)g;
+	return 0;
+}
+
+static const struct sphb_group_ops vfio_group_ops = {
+	.owner = "host's VFIO",
+	.pe_op = vfio_pe_op,
+	.stopped = vfio_stopped,
+};
 
 /* ---- DMA: TCE updates become host IOMMU operations ---- */
 
@@ -721,9 +596,16 @@ unsigned sphb_vfio_tce_update(struct sphb_phb *phb, struct sphb_tce_table *t, ui
 {
 	struct sphb_machine *m = phb->m;
 
-	if (!m->vfio || !m->vfio->containers)
+	if (!m->vfio || !m->vfio->containers || !n)
 		return 0;
 	return runs(phb, t, i0, n, NULL);
+}
+
+static void listener_entries(struct sphb_dma_listener *l, struct sphb_phb *phb, struct sphb_tce_table *t,
+			     uint64_t i0, uint64_t n)
+{
+	(void)l;
+	(void)sphb_vfio_tce_update(phb, t, i0, n);
 }
 
 /* TCE_CREATE of window t in container c, at the guest's bus address. */
@@ -794,12 +676,12 @@ static int container_replay(struct sphb_machine *m, struct sphb_phb *phb, struct
 }
 
 /* A DMA window appeared or went away in the PHB: the same in every container. */
-int sphb_vfio_window(struct sphb_phb *phb, struct sphb_tce_table *t, bool create)
+static int listener_window(struct sphb_dma_listener *l, struct sphb_phb *phb, struct sphb_tce_table *t,
+			   bool create)
 {
 	struct sphb_machine *m = phb->m;
 
-	if (!m->vfio)
-		return 0;
+	(void)l;
 	for (struct sphb_vfio_container *c = m->vfio->containers; c; c = c->next) {
 		int rc;
 		if (c->phb_index != phb->index || !c->iommu_set || !c->v2)
@@ -818,3 +700,8 @@ int sphb_vfio_window(struct sphb_phb *phb, struct sphb_tce_table *t, bool create
 	}
 	return 0;
 }
+
+static const struct sphb_dma_listener_ops listener_ops = {
+	.window = listener_window,
+	.entries = listener_entries,
+};

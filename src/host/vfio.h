@@ -1,5 +1,6 @@
-/* The Linux VFIO backend (linux_vfio.c): internal interface.
- * SPDX-License-Identifier: MIT */
+/* Linux VFIO as a host (vfio.c) and the vfio-pci kind (vfio_pci.c):
+ * what the two files and the tests share. Built on Linux only.
+ * Internal. SPDX-License-Identifier: MIT */
 #ifndef SPHB_VFIO_H
 #define SPHB_VFIO_H
 
@@ -8,8 +9,10 @@
 #include <sys/types.h>
 
 struct sphb_machine;
-struct sphb_dev;
-struct sphb_opts;
+struct sphb_phb;
+struct sphb_group;
+struct sphb_tce_table;
+struct sphb_vfio_group;
 
 /*
  * Every system call of the backend goes through this seam; the default is
@@ -27,21 +30,18 @@ struct sphb_vfio_sys {
 	ssize_t (*readlink)(const char *path, char *buf, size_t n);
 };
 void sphb_vfio_set_sys(const struct sphb_vfio_sys *sys);
+const struct sphb_vfio_sys *sphb_vfio_sys(void);
 
-#if SPHB_VFIO
-int sphb_vfio_dev_add(struct sphb_machine *m, struct sphb_opts *o);
-void sphb_vfio_dev_free(struct sphb_dev *d);
-uint32_t sphb_vfio_cfg_read(struct sphb_dev *d, uint32_t off, unsigned size);
-void sphb_vfio_cfg_write(struct sphb_dev *d, uint32_t off, unsigned size, uint32_t val);
-/* VFIO_EEH_PE_OP on the container that holds `group`; -ENODEV when the
- * group is no VFIO group or its container is not EEH-capable. */
-int sphb_vfio_pe_op(struct sphb_machine *m, int group, unsigned op, const void *err);
-int sphb_vfio_owns_group(const struct sphb_machine *m, int group);
-void sphb_vfio_machine_free(struct sphb_machine *m);
-struct sphb_phb;
-struct sphb_tce_table;
+/* The host's IOMMU group `group` for a function below `phb`: opened and put
+ * in the PHB's container on first use (every error logged), counted. */
+int sphb_vfio_group_get(struct sphb_machine *m, struct sphb_phb *phb, int group,
+			struct sphb_vfio_group **out);
+void sphb_vfio_group_put(struct sphb_vfio_group *g);
+int sphb_vfio_group_fd(const struct sphb_vfio_group *g);
+struct sphb_group *sphb_vfio_group_base(struct sphb_vfio_group *g);
+
+/* Entries [i0, i0 + n) of window t changed: the host operations issued. */
 unsigned sphb_vfio_tce_update(struct sphb_phb *phb, struct sphb_tce_table *t, uint64_t i0, uint64_t n);
-int sphb_vfio_window(struct sphb_phb *phb, struct sphb_tce_table *t, _Bool create);
 /* The fds of the PHB's containers with an IOMMU set (pe-mode=shared: one;
  * per-group: one per IOMMU group); returns how many, fills at most max. */
 unsigned sphb_vfio_phb_containers(const struct sphb_phb *phb, int *fds, unsigned max);
@@ -53,6 +53,5 @@ unsigned sphb_vfio_phb_containers(const struct sphb_phb *phb, int *fds, unsigned
  * returns 0, the first -errno, or -EINVAL when the containers' outputs
  * differ. *nops (may be NULL): the ioctls issued. */
 int sphb_vfio_phb_tce_op(struct sphb_phb *phb, unsigned long req, void *arg, unsigned *nops);
-#endif
 
 #endif

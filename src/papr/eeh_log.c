@@ -1,11 +1,11 @@
-/* ibm,slot-error-detail: the PAPR error log (papr-spec.md C.7.8, C.12) and
+/* ibm,slot-error-detail: the PAPR error log (PAPR 7.3.11.5, the RTAS error
+ * log format of PAPR 10.3.2 and Table 10-4) and
  * the permanent-failure function. The byte layout is docs/error-log.md.
  * SPDX-License-Identifier: MIT */
 #include <stdlib.h>
 #include <string.h>
 
 #include "internal.h"
-#include "host/host.h"
 
 /* Sizes of the pieces (docs/error-log.md). */
 #define LOG_FIXED 8u		/* Table 10-4 fixed part incl. the length word */
@@ -21,7 +21,7 @@
 #define UD_SUB_FUNC 0x02
 #define UD_SUB_DRIVER 0x03
 
-/* Fixed-part values (papr-spec.md C.12). */
+/* Fixed-part values (PAPR Table 10-4). */
 #define SEV_ERROR 4u
 #define SEV_FATAL 5u
 #define DISP_NOT_RECOVERED 2u
@@ -35,26 +35,14 @@
 #define NO_ERR_OP 0xffffffffu
 #define STATE_UNKNOWN 0xffu
 
-static void be16_store(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static void be64_store(uint8_t *p, uint64_t v)
-{
-	be32_store(p, (uint32_t)(v >> 32));
-	be32_store(p + 4, (uint32_t)v);
-}
-
 static uint8_t *sec_hdr(uint8_t *p, const char id[2], uint16_t len, uint8_t subtype)
 {
 	p[0] = (uint8_t)id[0];
 	p[1] = (uint8_t)id[1];
-	be16_store(p + 2, len);
+	put_be16(p + 2, len);
 	p[4] = 1;	/* section version */
 	p[5] = subtype;
-	be16_store(p + 6, 0); /* creator component: none */
+	put_be16(p + 6, 0); /* creator component: none */
 	return p + SEC_HDR;
 }
 
@@ -77,35 +65,35 @@ static uint8_t type_of_op(uint32_t op)
 
 /* Config registers as firmware reads them from the fabric: no stopped-PE
  * masking, no extended-config clamp. Out of range reads as 0. */
-static uint32_t fab_read(struct sphb_dev *d, uint32_t off, unsigned size)
+static uint32_t fab_read(struct sphb_func *d, uint32_t off, unsigned size)
 {
-	return off + size <= d->cfg_size ? sphb_cfg_read(d, off, size) : 0;
+	return off + size <= d->cfg_size ? sphb_func_cfg_read(d, off, size) : 0;
 }
 
-static void put_function(uint8_t *p, struct sphb_dev *d)
+static void put_function(uint8_t *p, struct sphb_func *d)
 {
 	uint32_t pcie = d->pcie_cap, aer = d->aer_cap;
 
 	p = sec_hdr(p, "UD", SEC_FN, UD_SUB_FUNC);
-	be32_store(p, (uint32_t)d->bus << 16 | (uint32_t)d->devfn << 8);
-	be16_store(p + 4, (uint16_t)pcie);
-	be16_store(p + 6, (uint16_t)aer);
-	be16_store(p + 8, (uint16_t)fab_read(d, PCI_VENDOR_ID, 2));
-	be16_store(p + 10, (uint16_t)fab_read(d, 0x02, 2));
-	be16_store(p + 12, (uint16_t)fab_read(d, PCI_COMMAND, 2));
-	be16_store(p + 14, (uint16_t)fab_read(d, PCI_STATUS, 2));
-	be32_store(p + 16, fab_read(d, PCI_REVISION_ID, 4));
+	put_be32(p, sphb_func_cfg_addr(d));
+	put_be16(p + 4, (uint16_t)pcie);
+	put_be16(p + 6, (uint16_t)aer);
+	put_be16(p + 8, (uint16_t)fab_read(d, PCI_VENDOR_ID, 2));
+	put_be16(p + 10, (uint16_t)fab_read(d, 0x02, 2));
+	put_be16(p + 12, (uint16_t)fab_read(d, PCI_COMMAND, 2));
+	put_be16(p + 14, (uint16_t)fab_read(d, PCI_STATUS, 2));
+	put_be32(p + 16, fab_read(d, PCI_REVISION_ID, 4));
 	if ((fab_read(d, PCI_HEADER_TYPE, 1) & 0x7f) == 1) {
-		be16_store(p + 20, 0);	/* type 1: Secondary Status instead */
-		be16_store(p + 22, (uint16_t)fab_read(d, 0x1e, 2));
+		put_be16(p + 20, 0);	/* type 1: Secondary Status instead */
+		put_be16(p + 22, (uint16_t)fab_read(d, 0x1e, 2));
 	} else {
-		be16_store(p + 20, (uint16_t)fab_read(d, PCI_SUBSYSTEM_VENDOR_ID, 2));
-		be16_store(p + 22, (uint16_t)fab_read(d, PCI_SUBSYSTEM_VENDOR_ID + 2, 2));
+		put_be16(p + 20, (uint16_t)fab_read(d, PCI_SUBSYSTEM_VENDOR_ID, 2));
+		put_be16(p + 22, (uint16_t)fab_read(d, PCI_SUBSYSTEM_VENDOR_ID + 2, 2));
 	}
 	for (uint32_t i = 0; i < 9; i++) /* PCIe capability 0x00..0x20 */
-		be32_store(p + 24 + 4 * i, pcie ? fab_read(d, pcie + 4 * i, 4) : 0);
+		put_be32(p + 24 + 4 * i, pcie ? fab_read(d, pcie + 4 * i, 4) : 0);
 	for (uint32_t i = 0; i < 11; i++) /* AER 0x00..0x18, header log 0x1c..0x28 */
-		be32_store(p + 60 + 4 * i, aer ? fab_read(d, aer + 4 * i, 4) : 0);
+		put_be32(p + 60 + 4 * i, aer ? fab_read(d, aer + 4 * i, 4) : 0);
 }
 
 /* Guest buffer [addr, addr+len) must be inside the 32-bit real address
@@ -129,7 +117,8 @@ int32_t sphb_eeh_error_detail(struct sphb_machine *m, struct sphb_phb *phb,
 	uint32_t ret_pa = rtas_arg(c, 5), ret_len = rtas_arg(c, 6);
 	uint32_t fn = rtas_arg(c, 7), info = 0, nfuncs = 0, ndrv;
 	uint8_t drv[SPHB_EEH_LOG_DRV_MAX], *log, *p;
-	const struct sphb_sim_group *g;
+	struct sphb_group *g = pe->group >= 0 ? sphb_group_find(m, pe->group) : NULL;
+	struct sphb_host_error herr = { 0 };
 	bool fatal, have_log;
 	size_t full, room, len;
 	unsigned nsec = 2;
@@ -159,9 +148,9 @@ int32_t sphb_eeh_error_detail(struct sphb_machine *m, struct sphb_phb *phb,
 	}
 
 	/* 3. build the whole log, then cut it to the caller's length */
-	for (unsigned i = 0; i < 256; i++)
-		if (pe->group >= 0 && phb->devs[i] && phb->devs[i]->iommu_group == pe->group)
-			nfuncs++;
+	if (g && g->phb != phb)
+		g = NULL;
+	nfuncs = g ? g->nmembers : 0;
 	full = LOG_MIN_EXT + SEC_PE + (size_t)nfuncs * SEC_FN + (ndrv ? SEC_HDR + ndrv : 0);
 	log = calloc(1, full);
 	if (!log) {
@@ -169,9 +158,10 @@ int32_t sphb_eeh_error_detail(struct sphb_machine *m, struct sphb_phb *phb,
 			 phb->id, pe->addr);
 		return RTAS_OUT_HW_ERROR; /* cannot create the log */
 	}
-	g = pe->group >= 0 ? sphb_sim_group(m, pe->group, false) : NULL;
-	if (g && g->err_injected && (st == SPHB_PE_STATE_STOPPED || st == SPHB_PE_STATE_STOPPED_DMA))
-		type = type_of_op(g->last_err_func);
+	if (g && g->ops->last_error)
+		g->ops->last_error(g, &herr);
+	if (herr.injected && (st == SPHB_PE_STATE_STOPPED || st == SPHB_PE_STATE_STOPPED_DMA))
+		type = type_of_op(herr.func);
 	fatal = fn == 2 || pe->permanent;
 
 	room = ret_len;
@@ -180,26 +170,26 @@ int32_t sphb_eeh_error_detail(struct sphb_machine *m, struct sphb_phb *phb,
 	if (len == LOG_MIN_EXT && room - len >= SEC_PE) {
 		uint8_t *s = sec_hdr(p, "UD", SEC_PE, UD_SUB_PE);
 
-		be32_store(s, phb->per_group ? pe->addr : 1u); /* shared: (bus 0 << 16) | 1 */
-		be64_store(s + 4, phb->buid);
+		put_be32(s, phb->per_group ? pe->addr : sphb_shared_pe_addr(0));
+		put_be64(s + 4, phb->buid);
 		s[12] = st < 0 ? STATE_UNKNOWN : (uint8_t)st;
 		s[13] = (uint8_t)fn;
-		be16_store(s + 14, (uint16_t)nfuncs);
-		be32_store(s + 16, g && g->err_injected ? g->last_err_func : NO_ERR_OP);
-		be32_store(s + 20, 0);
-		be64_store(s + 24, g && g->err_injected ? g->last_err_addr : 0);
-		be64_store(s + 32, g ? g->err_time_ms : 0);
-		be32_store(s + 40, g ? g->freezes : 0);
-		be32_store(s + 44, 0);
+		put_be16(s + 14, (uint16_t)nfuncs);
+		put_be32(s + 16, herr.injected ? herr.func : NO_ERR_OP);
+		put_be32(s + 20, 0);
+		put_be64(s + 24, herr.injected ? herr.addr : 0);
+		put_be64(s + 32, herr.time_ms);
+		put_be32(s + 40, herr.freezes);
+		put_be32(s + 44, 0);
 		p += SEC_PE;
 		len += SEC_PE;
 		nsec++;
 		/* register sections in devfn order while they fit: a prefix, no
 		 * holes; the driver's data may still fit after them */
 		for (unsigned i = 0; i < 256 && room - len >= SEC_FN; i++) {
-			struct sphb_dev *d = phb->devs[i];
+			struct sphb_func *d = phb->devs[i];
 
-			if (!d || d->iommu_group != pe->group)
+			if (!d || !g || d->group != g)
 				continue;
 			put_function(p, d);
 			p += SEC_FN;
@@ -215,13 +205,13 @@ int32_t sphb_eeh_error_detail(struct sphb_machine *m, struct sphb_phb *phb,
 		nsec++;
 	}
 
-	/* fixed part (papr-spec.md C.12) */
+	/* fixed part (PAPR Table 10-4) */
 	log[0] = 6;
 	log[1] = (uint8_t)((fatal ? SEV_FATAL : SEV_ERROR) << 5 | DISP_NOT_RECOVERED << 3 |
 			   (len > LOG_FIXED ? 0x04u : 0));
 	log[2] = INIT_PCI << 4 | INIT_PCI;
 	log[3] = type;
-	be32_store(log + 4, (uint32_t)(len - LOG_FIXED));
+	put_be32(log + 4, (uint32_t)(len - LOG_FIXED));
 	if (len > LOG_FIXED) {
 		uint8_t *h = log + LOG_FIXED, *s;
 
@@ -234,12 +224,12 @@ int32_t sphb_eeh_error_detail(struct sphb_machine *m, struct sphb_phb *phb,
 		s[16] = 'H';		/* creator: hypervisor */
 		s[19] = (uint8_t)nsec;
 		memcpy(s + 24, "SPHB", 4);
-		be32_store(s + 28, SPHB_VERSION_NUMBER);
+		put_be32(s + 28, SPHB_VERSION_NUMBER);
 		/* Main-B: User Header */
 		s = sec_hdr(h + LOG_V6HDR + SEC_PH, "UH", SEC_UH, 0);
 		s[0] = 0x40;			/* subsystem: I/O adapter */
 		s[2] = fatal ? 0x44 : 0x40;	/* unrecoverable / ... loss of function */
-		be16_store(s + 10, fatal ? 0x8000 : 0); /* service action required */
+		put_be16(s + 10, fatal ? 0x8000 : 0); /* service action required */
 	}
 
 	/* 4. one write; only then the state change of function 2 */
@@ -250,7 +240,8 @@ int32_t sphb_eeh_error_detail(struct sphb_machine *m, struct sphb_phb *phb,
 	free(log);
 	if (fn == 2 && !pe->permanent) {
 		pe->permanent = true; /* PAPR R1-7.3.11.5-12 */
-		sphb_eeh_sync(m);
+		if (g)
+			sphb_pe_sync_group(g);
 		sphb_log(m, SPHB_LOG_INFO,
 			 "eeh: PHB '%s' PE 0x%08x (group %d) is permanently unavailable (slot-error-detail function 2)",
 			 phb->id, pe->addr, pe->group);

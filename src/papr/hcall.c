@@ -1,30 +1,13 @@
-/* The TCE hypercalls (qemu-spapr-phb.md §7.2; papr-spec.md C.11): H_PUT_TCE,
+/* The TCE hypercalls (PAPR 14.5.4.2; QEMU 7.2 hw/ppc/spapr_iommu.c
+ * h_put_tce(), h_get_tce(), h_stuff_tce(), h_put_tce_indirect()): H_PUT_TCE,
  * H_GET_TCE, H_STUFF_TCE, H_PUT_TCE_INDIRECT, with QEMU's checks and return
- * codes, and the default-window (re)creation of PHB reset (§5.4 step 1).
- * SPDX-License-Identifier: MIT */
+ * codes. SPDX-License-Identifier: MIT */
 #include "internal.h"
 
-#define H_SUCCESS 0
-#define H_HARDWARE (-1)
-#define H_PARAMETER (-4)
-#define H_GET_TCE 0x1c
-#define H_PUT_TCE 0x20
-#define H_STUFF_TCE 0x138
-#define H_PUT_TCE_INDIRECT 0x13c
+#define H_SUCCESS SPHB_H_SUCCESS
+#define H_HARDWARE SPHB_H_HARDWARE
+#define H_PARAMETER SPHB_H_PARAMETER
 #define TCE_LIST_MAX 512u
-
-int sphb_dma_reset(struct sphb_phb *phb)
-{
-	struct sphb_tce_table *t = sphb_tce_new(0x80000000u | phb->index << 8, phb->dma_win_addr, 12,
-						phb->dma_win_size >> 12);
-	if (!t)
-		return -ENOMEM;
-	(void)sphb_tce_publish(phb, 1, NULL);
-	(void)sphb_tce_publish(phb, 0, t); /* a host refusal is logged by the backend */
-	phb->win_default[0] = true;
-	phb->win_default[1] = false;
-	return 0;
-}
 
 static int64_t stuff_tce(struct sphb_machine *m, uint64_t liobn, uint64_t ioba, uint64_t tce,
 			 uint64_t npages)
@@ -79,24 +62,32 @@ SPHB_API int sphb_hcall(struct sphb_machine *m, uint64_t opcode, const uint64_t 
 
 	if (!m || !hret || (nargs && !args))
 		return -EINVAL;
-	/* registers the caller did not give read as 0 */
-#define ARG(i) (nargs > (i) ? args[i] : 0)
+	SPHB_NOT_IN_CALLBACK(m);
+	/* the registers each call takes (PAPR 14.5.4.2): fewer is a caller
+	 * error, never a silent 0 (an H_PUT_TCE without its TCE would unmap) */
 	switch (opcode) {
-	case H_PUT_TCE:
-		*hret = sphb_tce_h_put(m, ARG(0), ARG(1), ARG(2));
+	case SPHB_H_PUT_TCE:
+		if (nargs < 3)
+			return -EINVAL;
+		*hret = sphb_tce_h_put(m, args[0], args[1], args[2]);
 		return 0;
-	case H_GET_TCE:
-		*hret = sphb_tce_h_get(m, ARG(0), ARG(1), &tce);
-		if (*hret == H_SUCCESS && rets && nrets)
+	case SPHB_H_GET_TCE:
+		if (nargs < 2 || nrets < 1 || !rets)
+			return -EINVAL;
+		*hret = sphb_tce_h_get(m, args[0], args[1], &tce);
+		if (*hret == H_SUCCESS)
 			rets[0] = tce;
 		return 0;
-	case H_STUFF_TCE:
-		*hret = stuff_tce(m, ARG(0), ARG(1), ARG(2), ARG(3));
+	case SPHB_H_STUFF_TCE:
+		if (nargs < 4)
+			return -EINVAL;
+		*hret = stuff_tce(m, args[0], args[1], args[2], args[3]);
 		return 0;
-	case H_PUT_TCE_INDIRECT:
-		*hret = put_tce_indirect(m, ARG(0), ARG(1), ARG(2), ARG(3));
+	case SPHB_H_PUT_TCE_INDIRECT:
+		if (nargs < 4)
+			return -EINVAL;
+		*hret = put_tce_indirect(m, args[0], args[1], args[2], args[3]);
 		return 0;
-#undef ARG
 	default:
 		return -ENOENT; /* not an hcall of this library: the VMM's H_FUNCTION */
 	}

@@ -15,7 +15,8 @@ struct rtas_call {
 	bool pure;	     /* changes no state: no need to probe the outputs first */
 };
 
-/* Tokens are QEMU's (qemu-spapr-phb.md §2.1): 0x2000 + slot. */
+/* Tokens are QEMU 7.2's (include/hw/ppc/spapr.h RTAS_*): 0x2000 + slot;
+ * 0x2030-0x2032 are beyond QEMU's table (RTAS_TOKEN_MAX 0x202D). */
 static const struct rtas_call calls[RTAS_TOKEN_SLOTS] = {
 	[0x14] = { "read-pci-config", 2, 2, sphb_rtas_read_pci_config, true },
 	[0x15] = { "write-pci-config", 3, 1, sphb_rtas_write_pci_config, false },
@@ -77,6 +78,38 @@ SPHB_API int sphb_rtas_counts(uint32_t token, uint32_t *nargs, uint32_t *nret)
 	return 0;
 }
 
+SPHB_API int sphb_rtas_owned(struct sphb_machine *m, uint64_t buf_gpa)
+{
+	uint8_t hdr[12 + 12];
+	uint32_t token, nargs;
+	const struct rtas_call *call;
+	uint64_t gpa;
+	unsigned idx, w;
+
+	if (!m)
+		return -EINVAL;
+	gpa = buf_gpa & 0x0fffffffffffffffull; /* as sphb_rtas_call */
+	if (m->ops.mem_read(m->opaque, gpa, hdr, 12))
+		return -EFAULT;
+	token = get_be32(hdr);
+	nargs = get_be32(hdr + 4);
+	call = lookup(token);
+	if (!call)
+		return 0;
+	if (call->fn == sphb_rtas_open_errinjct || call->fn == sphb_rtas_errinjct ||
+	    call->fn == sphb_rtas_close_errinjct)
+		return 1; /* the session is the library's */
+	if (nargs > 3)
+		nargs = 3;
+	if (nargs && m->ops.mem_read(m->opaque, gpa + 12, hdr + 12, 4 * nargs))
+		return -EFAULT;
+	if (call->fn == sphb_rtas_remove_pe_dma_window)
+		return nargs >= 1 && sphb_liobn_decode(get_be32(hdr + 12), &idx, &w) && m->phbs[idx];
+	if (call->fn == sphb_rtas_read_pci_config || call->fn == sphb_rtas_write_pci_config)
+		return 0; /* BUID 0: nobody's */
+	return nargs >= 3 && sphb_phb_by_buid(m, (uint64_t)get_be32(hdr + 16) << 32 | get_be32(hdr + 20));
+}
+
 SPHB_API int sphb_rtas_call(struct sphb_machine *m, uint64_t buf_gpa,
 			    struct sphb_rtas_result *res)
 {
@@ -91,6 +124,7 @@ SPHB_API int sphb_rtas_call(struct sphb_machine *m, uint64_t buf_gpa,
 
 	if (!m)
 		return -EINVAL;
+	SPHB_NOT_IN_CALLBACK(m);
 	if (res && res->sz >= sizeof(*res)) {
 		res->token = res->nargs = res->nret = 0;
 		res->rets_written = 0;
@@ -102,9 +136,9 @@ SPHB_API int sphb_rtas_call(struct sphb_machine *m, uint64_t buf_gpa,
 			 (unsigned long long)gpa);
 		return -EFAULT;
 	}
-	c.token = be32_load(hdr);
-	c.nargs = be32_load(hdr + 4);
-	c.nret = be32_load(hdr + 8);
+	c.token = get_be32(hdr);
+	c.nargs = get_be32(hdr + 4);
+	c.nret = get_be32(hdr + 8);
 	if (res && res->sz >= sizeof(*res)) {
 		res->token = c.token;
 		res->nargs = c.nargs;
@@ -138,7 +172,7 @@ SPHB_API int sphb_rtas_call(struct sphb_machine *m, uint64_t buf_gpa,
 		return -EFAULT;
 	}
 	for (uint32_t i = 0; i < c.nargs; i++)
-		args[i] = be32_load(cells + 4 * i);
+		args[i] = get_be32(cells + 4 * i);
 	c.args = args;
 	c.written = 0;
 
@@ -152,7 +186,7 @@ SPHB_API int sphb_rtas_call(struct sphb_machine *m, uint64_t buf_gpa,
 		hi = 63u - (unsigned)__builtin_clzll(c.written);
 		for (unsigned i = lo; i <= hi; i++)
 			if (c.written & (1ull << i))
-				be32_store(cells + 4 * (c.nargs + i), c.rets[i]);
+				put_be32(cells + 4 * (c.nargs + i), c.rets[i]);
 		if (m->ops.mem_write(m->opaque, cells_gpa + 4 * (c.nargs + lo),
 				     cells + 4 * (c.nargs + lo), 4 * (hi - lo + 1))) {
 			sphb_log(m, SPHB_LOG_WARN, "rtas: token 0x%x: outputs at 0x%llx are not writable",

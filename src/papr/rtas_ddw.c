@@ -1,5 +1,6 @@
-/* Dynamic DMA windows (PAPR §7.3.27, papr-spec.md C.11): QEMU 7.2's
- * behaviour (qemu-spapr-phb.md §4.4) except its bugs B1-B4 (DESIGN.md §5):
+/* Dynamic DMA windows (PAPR 7.3.27, Tables 7-115..7-119): QEMU 7.2's
+ * behaviour (hw/ppc/spapr_rtas_ddw.c) except its bugs B1-B4
+ * (docs/qemu-differences.md):
  * shift differences >= 32 and shifts >= 64 are parameter errors with no
  * state change, non-PHB LIOBNs are refused, removing the last non-default
  * window restores the default one, and windows never overlap (nor wrap
@@ -117,7 +118,7 @@ void sphb_rtas_create_pe_dma_window(struct sphb_machine *m, struct sphb_rtas_ctx
 			return;
 		}
 	}
-	t = sphb_tce_new(0x80000000u | phb->index << 8 | w, start, ps, 1ull << (ws - ps));
+	t = sphb_tce_new(sphb_liobn(phb->index, w), start, ps, 1ull << (ws - ps));
 	if (!t) {
 		rtas_status(c, RTAS_OUT_HW_ERROR);
 		return;

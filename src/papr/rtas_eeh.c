@@ -1,9 +1,9 @@
-/* The six EEH RTAS calls (PAPR §7.3.11, §7.3.12).
- * pe-mode=shared: QEMU 7.2-10.0 exactly (qemu-spapr-phb.md §4.3, §5.3).
+/* The six EEH RTAS calls (PAPR 7.3.11, 7.3.12).
+ * pe-mode=shared: QEMU 7.2-10.0 exactly (hw/ppc/spapr_pci.c
+ * rtas_ibm_set_eeh_option() and neighbours, hw/ppc/spapr_pci_vfio.c).
  * pe-mode=per-group: one PE per IOMMU group, PAPR Table 7-60 statuses.
  * SPDX-License-Identifier: MIT */
 #include "internal.h"
-#include "host/host.h"
 
 #define RTAS_OUT_STATE_CHANGE (-7) /* unexpected state change */
 
@@ -41,7 +41,7 @@ static void backend_failed(struct sphb_machine *m, struct sphb_phb *phb,
 static int32_t do_op(struct sphb_machine *m, struct sphb_phb *phb, struct sphb_pe *pe,
 		     enum sphb_pe_op op, const char *what, int32_t fail_status)
 {
-	int rc = sphb_eeh_op(phb, pe, (int)op, NULL);
+	int rc = sphb_eeh_op(phb, pe, op, NULL);
 
 	if (rc < 0) {
 		backend_failed(m, phb, pe, what, rc);
@@ -56,7 +56,7 @@ static bool bus_has_passthrough(const struct sphb_phb *phb, uint32_t cfg)
 	if (((cfg >> 16) & 0xff) != 0)
 		return false; /* only the root bus holds devices */
 	for (unsigned i = 0; i < 256; i++)
-		if (phb->devs[i] && phb->devs[i]->iommu_group >= 0)
+		if (phb->devs[i] && phb->devs[i]->group)
 			return true;
 	return false;
 }
@@ -100,10 +100,11 @@ void sphb_rtas_set_eeh_option(struct sphb_machine *m, struct sphb_rtas_ctx *c)
 	case 0: /* EEH is always on for PCIe: a no-op */
 		rtas_status(c, RTAS_OUT_SUCCESS);
 		return;
-	case 1: /* the driver's "I am EEH-aware" (papr-spec.md C.7.4) */
+	case 1: /* the driver's "I am EEH-aware" (PAPR 7.3.11.1, Table 7-61) */
 		/* R1-7.3.11-2 / Table 7-59: set-eeh-option may not take a stopped
 		 * PE to state 0 (2 -> 0 is not valid, 4 -> 0 only by function 3),
-		 * but the host's ENABLE thaws a frozen PE (linux-eeh.md A.5). EEH
+		 * but the host's ENABLE thaws a frozen PE (Linux eeh_pe_set_option()
+		 * -> eeh_pci_enable() after eeh_pe_change_owner()). EEH
 		 * is on by default (R1-5.1-8), so on a stopped PE this is a no-op. */
 		st = sphb_eeh_pe_state(phb, pe, &info);
 		if (st < 0) {
@@ -144,14 +145,14 @@ void sphb_rtas_set_eeh_option(struct sphb_machine *m, struct sphb_rtas_ctx *c)
 void sphb_rtas_get_config_addr_info2(struct sphb_machine *m, struct sphb_rtas_ctx *c)
 {
 	struct sphb_phb *phb;
-	struct sphb_dev *d;
+	struct sphb_func *d;
 	uint32_t cfg = rtas_arg(c, 0);
 
 	if (c->nargs != 4 || c->nret != 2 || !(phb = sphb_phb_by_buid(m, rtas_buid(c)))) {
 		rtas_status(c, RTAS_OUT_PARAM_ERROR);
 		return;
 	}
-	d = sphb_phb_dev(phb, (cfg >> 16) & 0xff, (cfg >> 8) & 0xff);
+	d = sphb_phb_func(phb, cfg_bus(cfg), cfg_devfn(cfg));
 	if (!phb->per_group) {
 		if (sphb_eeh_shared_group(phb) < 0) {
 			rtas_status(c, RTAS_OUT_PARAM_ERROR); /* availability first */
@@ -160,7 +161,7 @@ void sphb_rtas_get_config_addr_info2(struct sphb_machine *m, struct sphb_rtas_ct
 				rtas_status(c, RTAS_OUT_PARAM_ERROR);
 				return;
 			}
-			rtas_ret(c, 1, (uint32_t)d->bus << 16 | 1);
+			rtas_ret(c, 1, sphb_shared_pe_addr(d->bus));
 			rtas_status(c, RTAS_OUT_SUCCESS);
 		} else if (c->args[3] == 1) {
 			rtas_ret(c, 1, 2); /* shared, whatever cfg says */
@@ -175,16 +176,16 @@ void sphb_rtas_get_config_addr_info2(struct sphb_machine *m, struct sphb_rtas_ct
 		return;
 	}
 	if (c->args[3] == 1) {
-		unsigned n = d->iommu_group < 0 ? 0 : sphb_eeh_pe_nfuncs(phb, d->iommu_group);
+		unsigned n = d->group ? d->group->nmembers : 0;
 		rtas_ret(c, 1, n == 0 ? 0 : n == 1 ? 1 : 2);
 		rtas_status(c, RTAS_OUT_SUCCESS);
 		return;
 	}
-	if (d->iommu_group < 0) {
+	if (!d->group || !sphb_eeh_pe_of_func(d)) {
 		rtas_status(c, RTAS_OUT_PARAM_ERROR); /* not in a PE */
 		return;
 	}
-	rtas_ret(c, 1, sphb_eeh_pe_of_dev(d)->addr);
+	rtas_ret(c, 1, sphb_eeh_pe_of_func(d)->addr);
 	rtas_status(c, RTAS_OUT_SUCCESS);
 }
 
@@ -252,7 +253,7 @@ void sphb_rtas_set_slot_reset(struct sphb_machine *m, struct sphb_rtas_ctx *c)
 		}
 	}
 	if (option != 0)
-		sphb_eeh_msix_prereset(phb, phb->per_group ? pe->group : -1);
+		sphb_eeh_msix_prereset(phb, pe);
 	rtas_status(c, do_op(m, phb, pe, op, option ? "reset" : "reset deactivate",
 			     RTAS_OUT_HW_ERROR));
 }

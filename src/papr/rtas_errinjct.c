@@ -1,11 +1,11 @@
-/* The Error Injection option (PAPR §7.3.13; papr-spec.md C.9): one session
- * at a time machine-wide, and the ioa-bus-error(-64) classes forwarded to
- * the host's INJECT_ERR on the addressed PE. Not in any QEMU release; token
- * values follow the Oct 2025 QEMU RFC (qemu-spapr-phb.md §4.5).
+/* The Error Injection option (PAPR 7.3.13, 5.4.2): one session at a time
+ * machine-wide, and the ioa-bus-error(-64) classes forwarded to the host's
+ * INJECT_ERR on the addressed PE. Not in any QEMU release; token values
+ * follow the October 2025 qemu-devel RFC "ppc/spapr: Add support for RTAS PCI
+ * error injection on pseries" (0x2030-0x2032, beyond QEMU's 0x202C).
  * Behaviour and buffer formats: docs/error-log.md "Error injection".
  * SPDX-License-Identifier: MIT */
 #include "internal.h"
-#include "host/host.h"
 
 #define RTAS_OUT_ERRINJCT_SESSION (-4) /* already open / not the opener */
 
@@ -111,7 +111,7 @@ void sphb_rtas_errinjct(struct sphb_machine *m, struct sphb_rtas_ctx *c)
 		return;
 	}
 	for (uint32_t i = 0; i < nwords; i++)
-		w[i] = be32_load(buf + 4 * i);
+		w[i] = get_be32(buf + 4 * i);
 	if (is64) {
 		err.addr = (uint64_t)w[0] << 32 | w[1];
 		err.mask = (uint64_t)w[2] << 32 | w[3];
@@ -140,8 +140,8 @@ void sphb_rtas_errinjct(struct sphb_machine *m, struct sphb_rtas_ctx *c)
 		/* the current setup: nothing armed, reported as address 0,
 		 * mask 0, the same target and operation 20 ("disabled") */
 		for (uint32_t i = 0; i < (is64 ? 4u : 2u); i++)
-			be32_store(buf + 4 * i, 0);
-		be32_store(buf + 4 * (nwords - 1), OP_DISABLE);
+			put_be32(buf + 4 * i, 0);
+		put_be32(buf + 4 * (nwords - 1), OP_DISABLE);
 		rtas_status(c, m->ops.mem_write(m->opaque, pa, buf, 4 * nwords) ?
 			       RTAS_OUT_PARAM_ERROR : RTAS_OUT_SUCCESS);
 		return;
@@ -152,7 +152,7 @@ void sphb_rtas_errinjct(struct sphb_machine *m, struct sphb_rtas_ctx *c)
 	if (rc < 0) {
 		sphb_log(m, SPHB_LOG_WARN,
 			 "errinjct: PHB '%s' PE 0x%08x (group %d): inject %s operation %u failed: errno %d",
-			 phb->id, phb->per_group ? pe->addr : 1u, pe->group,
+			 phb->id, phb->per_group ? pe->addr : sphb_shared_pe_addr(0), pe->group,
 			 is64 ? "ioa-bus-error-64" : "ioa-bus-error", op, -rc);
 		rtas_status(c, RTAS_OUT_HW_ERROR);
 		return;

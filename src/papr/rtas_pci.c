@@ -1,20 +1,16 @@
-/* Configuration-space RTAS calls (PAPR §7.3.4; QEMU 7.2 order and codes,
- * qemu-spapr-phb.md §4.1): every failure is -1 (hardware error).
+/* Configuration-space RTAS calls (PAPR 7.3.4; QEMU 7.2's order and codes,
+ * hw/ppc/spapr_pci.c rtas_ibm_read_pci_config() and neighbours): every
+ * failure is -1 (hardware error). The function is called only for an access
+ * that passes these rules, and not at all while its PE stops it.
  * SPDX-License-Identifier: MIT */
 #include "internal.h"
 
-/* Register number: bits 28-31 of the config address are register bits 8-11. */
-static inline uint32_t cfg_reg(uint32_t cfg)
-{
-	return ((cfg >> 20) & 0xf00) | (cfg & 0xff);
-}
-
 /* Resolve an access; NULL means "fail with -1". */
-static struct sphb_dev *cfg_target(struct sphb_machine *m, uint64_t buid,
-				   uint32_t cfg, uint32_t size)
+static struct sphb_func *cfg_target(struct sphb_machine *m, uint64_t buid,
+				    uint32_t cfg, uint32_t size)
 {
 	struct sphb_phb *phb;
-	struct sphb_dev *d;
+	struct sphb_func *d;
 	uint32_t off = cfg_reg(cfg);
 
 	if (size != 1 && size != 2 && size != 4)
@@ -22,14 +18,14 @@ static struct sphb_dev *cfg_target(struct sphb_machine *m, uint64_t buid,
 	phb = sphb_phb_by_buid(m, buid);
 	if (!phb)
 		return NULL;
-	d = sphb_phb_dev(phb, (cfg >> 16) & 0xff, (cfg >> 8) & 0xff);
+	d = sphb_phb_func(phb, cfg_bus(cfg), cfg_devfn(cfg));
 	if (!d || (off % size) || off >= d->cfg_size)
 		return NULL;
 	return d;
 }
 
 /* A PCIe function on a PHB without extended config space: the bus clamps. */
-static inline bool ext_clamped(const struct sphb_dev *d, uint32_t off)
+static inline bool ext_clamped(const struct sphb_func *d, uint32_t off)
 {
 	return off >= PCI_CFG_SIZE && !d->phb->pcie_ext_cfg;
 }
@@ -37,7 +33,7 @@ static inline bool ext_clamped(const struct sphb_dev *d, uint32_t off)
 static void cfg_read(struct sphb_machine *m, struct sphb_rtas_ctx *c,
 		     uint64_t buid, uint32_t cfg, uint32_t size)
 {
-	struct sphb_dev *d = cfg_target(m, buid, cfg, size);
+	struct sphb_func *d = cfg_target(m, buid, cfg, size);
 	uint32_t off = cfg_reg(cfg);
 
 	if (!d) {
@@ -45,30 +41,27 @@ static void cfg_read(struct sphb_machine *m, struct sphb_rtas_ctx *c,
 		return;
 	}
 	rtas_status(c, RTAS_OUT_SUCCESS);
-	/* a stopped PE answers config loads with all-ones (papr-spec.md C.4) */
+	/* a stopped PE answers config loads with all-ones (PAPR 7.3.4.1) */
 	if (ext_clamped(d, off))
 		rtas_ret(c, 1, 0xffffffffu); /* QEMU: whatever the size */
-	else if (sphb_dev_mmio_stopped(d))
+	else if (sphb_func_mmio_stopped(d))
 		rtas_ret(c, 1, 0xffffffffu >> (32 - 8 * size));
 	else
-		rtas_ret(c, 1, sphb_cfg_read(d, off, size));
+		rtas_ret(c, 1, sphb_func_cfg_read(d, off, size));
 }
 
 static void cfg_write(struct sphb_machine *m, struct sphb_rtas_ctx *c,
 		      uint64_t buid, uint32_t cfg, uint32_t size, uint32_t val)
 {
-	struct sphb_dev *d = cfg_target(m, buid, cfg, size);
+	struct sphb_func *d = cfg_target(m, buid, cfg, size);
 	uint32_t off = cfg_reg(cfg);
 
 	if (!d) {
 		rtas_status(c, RTAS_OUT_HW_ERROR);
 		return;
 	}
-	if (!ext_clamped(d, off) && !sphb_dev_mmio_stopped(d)) {
-		sphb_cfg_write(d, off, size, val);
-		if (off < PCI_COMMAND + 2 && off + size > PCI_COMMAND)
-			sphb_lsi_update(d); /* INTx Disable may have changed */
-	}
+	if (!ext_clamped(d, off) && !sphb_func_mmio_stopped(d))
+		sphb_func_cfg_write(d, off, size, val);
 	rtas_status(c, RTAS_OUT_SUCCESS);
 }
 

@@ -1,235 +1,73 @@
-/* Simulated PCI functions: a type-0 configuration space with read-only,
- * read-write and write-1-to-clear bits, BAR sizing, an expansion ROM, and a
- * capability list (PCIe + AER, MSI, MSI-X). SPDX-License-Identifier: MIT */
+/* sim-pci: a PCI function modelled inside the library, for tests, demos and
+ * fuzzing: a type-0 configuration space with read-only, read-write and
+ * write-1-to-clear bits, BARs backed by memory (RAM-like registers), an
+ * expansion ROM, and a capability list (PCIe + AER, MSI, MSI-X); or a clone
+ * of a real function from an lspci dump (sim-pci,config=FILE). With
+ * iommu-group=N it stands for a pass-through function of simulated host
+ * group N. SPDX-License-Identifier: MIT */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "internal.h"
-#include "host/vfio.h"
 
-/* ---- little-endian field setters for the three parallel images ---- */
+struct sim_bar {
+	enum sphb_bar_kind kind;
+	uint64_t size;
+};
+
+struct sim {
+	struct sphb_func f;
+	uint8_t *cfg;			/* configuration space image, cfg_size bytes */
+	uint8_t *wmask, *w1cmask, *cfg_init; /* each cfg_size bytes, one allocation with cfg */
+	uint8_t *mem[SPHB_NBARS];	/* BAR contents, the first SPHB_BAR_BACKING_MAX bytes, lazily */
+	bool intx;			/* the device model drives its INTx pin */
+};
+
+static struct sim *sim_of(struct sphb_func *f)
+{
+	return (struct sim *)f;
+}
+
+/* ---- little-endian fields of the three parallel images ---- */
 
 static void put(uint8_t *img, uint32_t off, unsigned size, uint32_t v)
 {
-	for (unsigned i = 0; i < size; i++)
-		img[off + i] = (uint8_t)(v >> (8 * i));
+	put_le(img + off, size, v);
 }
 
 static uint32_t get(const uint8_t *img, uint32_t off, unsigned size)
 {
-	uint32_t v = 0;
-
-	for (unsigned i = 0; i < size; i++)
-		v |= (uint32_t)img[off + i] << (8 * i);
-	return v;
+	return (uint32_t)get_le(img + off, size);
 }
 
 /* writable mask, write-1-to-clear mask */
-static void mask(struct sphb_dev *d, uint32_t off, unsigned size, uint32_t wmask, uint32_t w1c)
+static void mask(struct sim *d, uint32_t off, unsigned size, uint32_t wmask, uint32_t w1c)
 {
 	put(d->wmask, off, size, wmask);
 	put(d->w1cmask, off, size, w1c);
 }
 
 /* value, writable mask, write-1-to-clear mask */
-static void reg(struct sphb_dev *d, uint32_t off, unsigned size, uint32_t val,
+static void reg(struct sim *d, uint32_t off, unsigned size, uint32_t val,
 		uint32_t wmask, uint32_t w1c)
 {
 	put(d->cfg, off, size, val);
 	mask(d, off, size, wmask, w1c);
 }
 
-/* Bytes of an MSI capability: 32/64-bit address, per-vector masking. */
-static uint32_t msi_cap_len(uint16_t ctl)
+static uint64_t backing(const struct sim *d, unsigned bar)
 {
-	return (ctl & 0x80 ? 0x0eu : 0x0au) + (ctl & 0x100 ? 0x0au : 0u);
-}
-
-uint32_t sphb_cfg_read(struct sphb_dev *d, uint32_t off, unsigned size)
-{
-	const uint8_t *p = d->cfg + off; /* config space is little-endian */
-
-#if SPHB_VFIO
-	if (d->kind == DEV_VFIO)
-		return sphb_vfio_cfg_read(d, off, size);
-#endif
-	switch (size) {
-	case 1:
-		return p[0];
-	case 2:
-		return (uint32_t)p[0] | (uint32_t)p[1] << 8;
-	default:
-		return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-		       (uint32_t)p[3] << 24;
-	}
-}
-
-void sphb_cfg_write(struct sphb_dev *d, uint32_t off, unsigned size,
-		    uint32_t val)
-{
-#if SPHB_VFIO
-	if (d->kind == DEV_VFIO) {
-		sphb_vfio_cfg_write(d, off, size, val);
-		return;
-	}
-#endif
-	uint8_t pm_state = d->pm_cap ? d->cfg[d->pm_cap + 4] & 3u : 0;
-
-	for (unsigned i = 0; i < size; i++) {
-		uint32_t a = off + i;
-		uint8_t b = (uint8_t)(val >> (8 * i));
-
-		d->cfg[a] = (uint8_t)((d->cfg[a] & ~d->wmask[a]) | (b & d->wmask[a]));
-		d->cfg[a] = (uint8_t)(d->cfg[a] & ~(b & d->w1cmask[a]));
-	}
-	/* PCI PM 1.2 5.4.2: a write of a power state the function does not
-	 * support (D1/D2 without the PMC support bit) is discarded. */
-	if (d->pm_cap && off <= d->pm_cap + 4u && off + size > d->pm_cap + 4u) {
-		uint8_t *csr = &d->cfg[d->pm_cap + 4];
-		uint32_t pmc = get(d->cfg, d->pm_cap + 2u, 2);
-		unsigned st = *csr & 3u;
-
-		if ((st == 1 && !(pmc & 0x0200)) || (st == 2 && !(pmc & 0x0400)))
-			*csr = (uint8_t)((*csr & ~3u) | pm_state);
-	}
-	/* QEMU's msi_write_config(): after a write that overlaps the MSI
-	 * capability, if MSI is enabled, Multiple Message Enable is clamped to
-	 * Multiple Message Capable. A disabled capability keeps whatever was
-	 * written. */
-	if (d->msi_vectors &&
-	    off < d->msi_cap + msi_cap_len((uint16_t)get(d->cfg, d->msi_cap + 2u, 2)) &&
-	    off + size > d->msi_cap) {
-		uint8_t *ctl = &d->cfg[d->msi_cap + 2];
-		unsigned mme = (*ctl >> 4) & 7u, mmc = (*ctl >> 1) & 7u;
-
-		if ((*ctl & 1) && mme > mmc)
-			*ctl = (uint8_t)((*ctl & 0x8fu) | (mmc << 4));
-	}
-}
-
-/* ---- lookup and placement ---- */
-
-struct sphb_dev *sphb_dev_by_id(const struct sphb_machine *m, const char *id)
-{
-	for (struct sphb_dev *d = m->devices; d; d = d->next_in_machine)
-		if (d->id[0] && !strcmp(d->id, id))
-			return d;
-	return NULL;
-}
-
-/* QEMU parses PCI addresses as hex, with or without a 0x prefix. */
-static int parse_hex(const char *s, uint64_t *v)
-{
-	char hx[24];
-
-	if (!strncmp(s, "0x", 2) || !strncmp(s, "0X", 2))
-		return sphb_parse_u64(s, false, v);
-	if (strlen(s) > 16)
-		return -EINVAL;
-	snprintf(hx, sizeof(hx), "0x%s", s);
-	return sphb_parse_u64(hx, false, v);
-}
-
-static int parse_addr(const char *s, unsigned *slot, unsigned *fn)
-{
-	char buf[32];
-	char *dot;
-	uint64_t v = 0;
-	size_t n = strlen(s);
-
-	if (n == 0 || n >= sizeof(buf))
-		return -EINVAL;
-	memcpy(buf, s, n + 1);
-	*fn = 0;
-	dot = strchr(buf, '.');
-	if (dot) {
-		*dot = '\0';
-		if (parse_hex(dot + 1, &v))
-			return -EINVAL;
-		*fn = (unsigned)(v > 0xff ? 0xff : v);
-	}
-	if (parse_hex(buf, &v))
-		return -EINVAL;
-	*slot = (unsigned)(v > 0xffff ? 0xffff : v);
-	return 0;
-}
-
-int sphb_dev_place(struct sphb_machine *m, struct sphb_opts *o,
-		   const char *type, struct sphb_phb **phbp, uint8_t *devfn)
-{
-	const char *bus = sphb_opts_get(o, "bus");
-	const char *addr = sphb_opts_get(o, "addr");
-	struct sphb_phb *phb;
-	unsigned slot, fn;
-
-	phb = sphb_phb_by_bus_name(m, bus ? bus : "pci.0");
-	if (!phb) {
-		if (bus)
-			sphb_log(m, SPHB_LOG_ERROR, "%s: bus=%s: no such bus (a PHB with id=ID has bus ID.0)",
-				 type, bus);
-		else
-			sphb_log(m, SPHB_LOG_ERROR, "%s: bus: missing, and there is no default bus pci.0",
-				 type);
-		return -EINVAL;
-	}
-	if (!addr) {
-		for (slot = 0; slot < 32; slot++) {
-			bool used = false;
-			for (fn = 0; fn < 8; fn++)
-				used |= phb->devs[slot << 3 | fn] != NULL;
-			if (!used)
-				break;
-		}
-		if (slot == 32) {
-			sphb_log(m, SPHB_LOG_ERROR, "%s: bus=%s: no free slot", type, phb->bus_name);
-			return -ENOSPC;
-		}
-		*phbp = phb;
-		*devfn = (uint8_t)(slot << 3);
-		return 0;
-	}
-	if (parse_addr(addr, &slot, &fn)) {
-		sphb_log(m, SPHB_LOG_ERROR, "%s: addr=%s: expected SLOT[.FUNCTION] in hex", type, addr);
-		return -EINVAL;
-	}
-	if (slot > 31) {
-		sphb_log(m, SPHB_LOG_ERROR, "%s: addr=%s: slot out of range 0..31", type, addr);
-		return -EINVAL;
-	}
-	if (fn > 7) {
-		sphb_log(m, SPHB_LOG_ERROR, "%s: addr=%s: function out of range 0..7", type, addr);
-		return -EINVAL;
-	}
-	if (phb->devs[slot << 3 | fn]) {
-		sphb_log(m, SPHB_LOG_ERROR, "%s: addr=%s: %s %02x.%x is already taken by '%s'",
-			 type, addr, phb->bus_name, slot, fn,
-			 phb->devs[slot << 3 | fn]->id[0] ? phb->devs[slot << 3 | fn]->id : "a device");
-		return -EEXIST;
-	}
-	*phbp = phb;
-	*devfn = (uint8_t)(slot << 3 | fn);
-	return 0;
+	uint64_t size = d->f.bar[bar].size;
+	return size < SPHB_BAR_BACKING_MAX ? size : SPHB_BAR_BACKING_MAX;
 }
 
 /* ---- sim-pci properties ---- */
 
-static bool is_pow2(uint64_t v)
-{
-	return v && !(v & (v - 1));
-}
-
-static uint64_t pow2_ceil(uint64_t v)
-{
-	uint64_t p = 1;
-	while (p < v)
-		p <<= 1;
-	return p;
-}
 
 static int parse_bar(struct sphb_machine *m, struct sphb_opts *o, unsigned i,
-		     struct sphb_bar *bars)
+		     struct sim_bar *bars)
 {
 	char key[8];
 	const char *v, *colon;
@@ -279,7 +117,7 @@ static int parse_bar(struct sphb_machine *m, struct sphb_opts *o, unsigned i,
 			 o->type, key, v);
 		return -EINVAL;
 	}
-	if (i > 0 && (bars[i - 1].kind == BAR_MEM64 || bars[i - 1].kind == BAR_MEM64_PREF)) {
+	if (i > 0 && (bar_is64(bars[i - 1].kind))) {
 		sphb_log(m, SPHB_LOG_ERROR, "%s: %s=%s: bar%u is 64-bit and uses this slot too",
 			 o->type, key, v, i - 1);
 		return -EINVAL;
@@ -289,17 +127,17 @@ static int parse_bar(struct sphb_machine *m, struct sphb_opts *o, unsigned i,
 	return 0;
 }
 
-static bool bar_slot_free(const struct sphb_bar *bars, unsigned i)
+static bool bar_slot_free(const struct sim_bar *bars, unsigned i)
 {
 	if (bars[i].kind != BAR_NONE)
 		return false;
-	return i == 0 || !(bars[i - 1].kind == BAR_MEM64 || bars[i - 1].kind == BAR_MEM64_PREF);
+	return i == 0 || !bar_is64(bars[i - 1].kind);
 }
 
 struct sim_props {
-	uint64_t vendor, device, class_code, rev, ssvid, ssid, msi, msix, msix_bar, rom, group;
+	uint64_t vendor, device, class_code, rev, ssvid, ssid, msi, msix, msix_bar, rom;
 	bool pcie, multifunction;
-	struct sphb_bar bar[SPHB_NBARS];
+	struct sim_bar bar[SPHB_NBARS];
 };
 
 static int sim_props(struct sphb_machine *m, struct sphb_opts *o, struct sim_props *p)
@@ -337,11 +175,7 @@ static int sim_props(struct sphb_machine *m, struct sphb_opts *o, struct sim_pro
 		rc = -EINVAL;
 	}
 	if (!rc)
-		rc = sphb_opts_u64(m, o, "iommu-group", UINT64_MAX, 0, 0x7fffffff, false, &p->group);
-	if (!rc)
 		rc = sphb_opts_bool(m, o, "pcie", false, &p->pcie);
-	if (!rc)
-		rc = sphb_opts_bool(m, o, "multifunction", false, &p->multifunction);
 	for (unsigned i = 0; !rc && i < 6; i++)
 		rc = parse_bar(m, o, i, p->bar);
 	if (rc)
@@ -367,7 +201,7 @@ static int sim_props(struct sphb_machine *m, struct sphb_opts *o, struct sim_pro
 			p->bar[i].size = need;
 			p->msix_bar = i;
 		} else {
-			const struct sphb_bar *b = &p->bar[p->msix_bar];
+			const struct sim_bar *b = &p->bar[p->msix_bar];
 			if (b->kind == BAR_NONE || b->kind == BAR_IO || b->size < need) {
 				sphb_log(m, SPHB_LOG_ERROR,
 					 "%s: msix-bar=%s: must name a memory BAR of at least 0x%llx bytes for %llu vectors",
@@ -380,40 +214,38 @@ static int sim_props(struct sphb_machine *m, struct sphb_opts *o, struct sim_pro
 	return 0;
 }
 
+
 /* ---- building the configuration space ---- */
 
-static void build_bars(struct sphb_dev *d)
+static void build_bars(struct sim *d)
 {
 	for (unsigned i = 0; i < 6; i++) {
-		const struct sphb_bar *b = &d->bar[i];
+		const struct sphb_func_bar *b = &d->f.bar[i];
 		uint32_t off = PCI_BAR0 + 4 * i;
-		uint64_t mask = ~(b->size - 1);
+		uint64_t m = ~(b->size - 1);
 
 		switch (b->kind) {
 		case BAR_IO:
-			reg(d, off, 4, 0x1, (uint32_t)mask & 0xfffffffcu, 0);
+			reg(d, off, 4, 0x1, (uint32_t)m & 0xfffffffcu, 0);
 			break;
 		case BAR_MEM32:
 		case BAR_MEM32_PREF:
-			reg(d, off, 4, b->kind == BAR_MEM32_PREF ? 0x8 : 0x0,
-			    (uint32_t)mask & 0xfffffff0u, 0);
+			reg(d, off, 4, b->kind == BAR_MEM32_PREF ? 0x8 : 0x0, (uint32_t)m & 0xfffffff0u, 0);
 			break;
 		case BAR_MEM64:
 		case BAR_MEM64_PREF:
-			reg(d, off, 4, b->kind == BAR_MEM64_PREF ? 0xc : 0x4,
-			    (uint32_t)mask & 0xfffffff0u, 0);
-			reg(d, off + 4, 4, 0, (uint32_t)(mask >> 32), 0);
+			reg(d, off, 4, b->kind == BAR_MEM64_PREF ? 0xc : 0x4, (uint32_t)m & 0xfffffff0u, 0);
+			reg(d, off + 4, 4, 0, (uint32_t)(m >> 32), 0);
 			break;
 		default:
 			break;
 		}
 	}
-	if (d->bar[6].kind == BAR_ROM)
-		reg(d, PCI_ROM_ADDRESS, 4, 0, ((uint32_t)~(d->bar[6].size - 1) & 0xfffff800u) | 1u, 0);
+	if (d->f.bar[6].kind == BAR_ROM)
+		reg(d, PCI_ROM_ADDRESS, 4, 0, ((uint32_t)~(d->f.bar[6].size - 1) & 0xfffff800u) | 1u, 0);
 }
 
-static uint8_t add_cap(struct sphb_dev *d, uint8_t *prev_next, uint8_t *off,
-		       uint8_t id, uint8_t len)
+static uint8_t add_cap(struct sim *d, uint8_t *prev_next, uint8_t *off, uint8_t id, uint8_t len)
 {
 	uint8_t at = *off;
 
@@ -424,12 +256,13 @@ static uint8_t add_cap(struct sphb_dev *d, uint8_t *prev_next, uint8_t *off,
 	return at;
 }
 
+
 /* ---- the writable bits of the standard registers (sim-pci and clones) ---- */
 
 /* Type-0 header apart from the BARs and the ROM, as QEMU's devices have it:
  * Command (I/O, Memory, Bus Master, SERR#, INTx Disable), Status error bits
  * write-1-to-clear, Cache Line Size, Interrupt Line. */
-static void header_masks(struct sphb_dev *d)
+static void header_masks(struct sim *d)
 {
 	mask(d, PCI_COMMAND, 2, 0x0507, 0);
 	mask(d, PCI_STATUS, 2, 0, 0xf900);
@@ -439,7 +272,7 @@ static void header_masks(struct sphb_dev *d)
 
 /* PCI Power Management: PMCSR power state, and PME_En / PME_Status when
  * the function can generate PME (PMC bits 15:11). */
-static void pm_masks(struct sphb_dev *d, uint32_t c)
+static void pm_masks(struct sim *d, uint32_t c)
 {
 	bool pme = get(d->cfg, c + 2u, 2) & 0xf800;
 
@@ -448,7 +281,7 @@ static void pm_masks(struct sphb_dev *d, uint32_t c)
 
 /* MSI: Enable and Multiple Message Enable, address, data, and the mask bits
  * of the vectors the function has when it masks per vector. */
-static void msi_masks(struct sphb_dev *d, uint32_t c)
+static void msi_masks(struct sim *d, uint32_t c)
 {
 	uint16_t ctl = (uint16_t)get(d->cfg, c + 2u, 2);
 	uint32_t data = c + (ctl & 0x80 ? 0xcu : 0x8u);
@@ -464,7 +297,7 @@ static void msi_masks(struct sphb_dev *d, uint32_t c)
 }
 
 /* MSI-X: Enable and Function Mask; the table and PBA locations are fixed. */
-static void msix_masks(struct sphb_dev *d, uint32_t c)
+static void msix_masks(struct sim *d, uint32_t c)
 {
 	mask(d, c + 2u, 2, 0xc000, 0);
 }
@@ -473,7 +306,7 @@ static void msix_masks(struct sphb_dev *d, uint32_t c)
  * error bits (RW1C), Link Control; on a version-2 capability, the Device
  * Control 2 fields whose feature Device Capabilities 2 reports. Slot, Root
  * and Link Control 2 registers stay read-only. */
-static void pcie_masks(struct sphb_dev *d, uint32_t c)
+static void pcie_masks(struct sim *d, uint32_t c)
 {
 	mask(d, c + 8u, 2, 0x7fff, 0);
 	mask(d, c + 0xau, 2, 0, 0x000f);
@@ -499,7 +332,7 @@ static void pcie_masks(struct sphb_dev *d, uint32_t c)
 }
 
 /* Advanced Error Reporting (extended capability 1) of an endpoint. */
-static void aer_masks(struct sphb_dev *d, uint32_t a)
+static void aer_masks(struct sim *d, uint32_t a)
 {
 	uint32_t capctl = get(d->cfg, a + 0x18u, 4), w = 0;
 
@@ -517,14 +350,16 @@ static void aer_masks(struct sphb_dev *d, uint32_t a)
 	mask(d, a + 0x18u, 4, w, 0);
 }
 
-static void build_caps(struct sphb_dev *d)
+
+/* PCIe (v2 endpoint) with AER at 0x100, MSI (64-bit), MSI-X, from 0x40. */
+static void build_caps(struct sim *d, unsigned msi, unsigned msix, unsigned msix_bar,
+		       uint32_t pba_off)
 {
 	uint8_t off = 0x40;
 	uint8_t *link = &d->cfg[PCI_CAPABILITY_LIST];
 
-	if (d->pcie) {
+	if (d->f.pcie) {
 		uint8_t c = add_cap(d, link, &off, PCI_CAP_ID_EXP, 0x3c);
-		d->pcie_cap = c;
 		put(d->cfg, c + 2u, 2, 0x0002);		/* v2, endpoint */
 		put(d->cfg, c + 4u, 4, 0x00008000);	/* role-based errors */
 		put(d->cfg, c + 8u, 2, 0x2810);		/* device control */
@@ -533,46 +368,41 @@ static void build_caps(struct sphb_dev *d)
 		pcie_masks(d, c);
 		link = &d->cfg[c + 1];
 		/* AER extended capability at 0x100, the only one */
-		d->aer_cap = 0x100;
 		put(d->cfg, 0x100, 4, PCI_EXT_CAP_ID_ERR | (2u << 16));
 		put(d->cfg, 0x10c, 4, 0x00462030);	/* severity */
 		put(d->cfg, 0x114, 4, 0x0000e000);	/* correctable mask (PCIe default) */
 		aer_masks(d, 0x100);
 	}
-	if (d->msi_vectors) {
+	if (msi) {
 		uint8_t c = add_cap(d, link, &off, PCI_CAP_ID_MSI, 0x14);
-		unsigned mmc = 0;
-		while ((1u << mmc) < d->msi_vectors)
-			mmc++;
-		d->msi_cap = c;
-		put(d->cfg, c + 2u, 2, 0x0080 | (mmc << 1));	/* 64-bit */
+		put(d->cfg, c + 2u, 2, 0x0080 | (ilog2(msi) << 1));	/* 64-bit */
 		msi_masks(d, c);
 		link = &d->cfg[c + 1];
 	}
-	if (d->msix_vectors) {
+	if (msix) {
 		uint8_t c = add_cap(d, link, &off, PCI_CAP_ID_MSIX, 0x0c);
-		d->msix_cap = c;
-		put(d->cfg, c + 2u, 2, d->msix_vectors - 1);
-		put(d->cfg, c + 4u, 4, d->msix_table_off | d->msix_bar);
-		put(d->cfg, c + 8u, 4, d->msix_pba_off | d->msix_pba_bar);
+		put(d->cfg, c + 2u, 2, msix - 1);
+		put(d->cfg, c + 4u, 4, msix_bar);		/* table at offset 0 */
+		put(d->cfg, c + 8u, 4, pba_off | msix_bar);
 		msix_masks(d, c);
 	}
 	if (d->cfg[PCI_CAPABILITY_LIST])
 		d->cfg[PCI_STATUS] |= PCI_STATUS_CAP_LIST;
 }
 
-static void build_config(struct sphb_dev *d, const struct sim_props *p)
+static void build_config(struct sim *d, const struct sim_props *p, uint32_t pba_off)
 {
 	put(d->cfg, PCI_VENDOR_ID, 2, (uint32_t)p->vendor);
-	put(d->cfg, 0x02, 2, (uint32_t)p->device);
+	put(d->cfg, PCI_DEVICE_ID, 2, (uint32_t)p->device);
 	put(d->cfg, PCI_REVISION_ID, 4, (uint32_t)(p->class_code << 8 | p->rev));
 	put(d->cfg, PCI_HEADER_TYPE, 1, p->multifunction ? 0x80 : 0x00);
 	put(d->cfg, PCI_SUBSYSTEM_VENDOR_ID, 4, (uint32_t)(p->ssid << 16 | p->ssvid));
 	put(d->cfg, PCI_INTERRUPT_PIN, 1, 1);		/* INTA */
 	header_masks(d);
 	build_bars(d);
-	build_caps(d);
+	build_caps(d, (unsigned)p->msi, (unsigned)p->msix, (unsigned)p->msix_bar, pba_off);
 }
+
 
 /* ---- sim-pci,config=FILE: a function cloned from a configuration dump ---- */
 
@@ -580,18 +410,8 @@ struct clone {
 	struct sphb_lspci dump;		/* the image, with the options applied */
 	const char *path;
 	uint64_t addr[SPHB_NBARS];	/* BAR and ROM address bits from the dump */
-	struct sphb_dev *d;		/* receives the capability offsets and MSI/MSI-X layout */
+	struct sim *d;		/* receives the capability offsets and MSI/MSI-X layout */
 };
-
-static bool is64(enum sphb_bar_kind k)
-{
-	return k == BAR_MEM64 || k == BAR_MEM64_PREF;
-}
-
-static bool is_mem(enum sphb_bar_kind k)
-{
-	return k == BAR_MEM32 || k == BAR_MEM32_PREF || is64(k);
-}
 
 static int clone_err(const struct sphb_machine *m, const struct sphb_opts *o,
 		     const struct clone *c, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
@@ -622,7 +442,7 @@ static int clone_bars(struct sphb_machine *m, struct sphb_opts *o, struct sim_pr
 		      struct clone *c)
 {
 	const uint8_t *img = c->dump.cfg;
-	struct sphb_bar opt[6];
+	struct sim_bar opt[6];
 	char key[8];
 
 	memcpy(opt, p->bar, sizeof(opt));
@@ -632,7 +452,7 @@ static int clone_bars(struct sphb_machine *m, struct sphb_opts *o, struct sim_pr
 		enum sphb_bar_kind dk, kind;
 		uint64_t addr, size, min, max;
 		snprintf(key, sizeof(key), "bar%u", i);
-		if (i > 0 && is64(p->bar[i - 1].kind)) {
+		if (i > 0 && bar_is64(p->bar[i - 1].kind)) {
 			if (opt[i].kind != BAR_NONE)
 				return clone_err(m, o, c, "%s=%s: BAR %u is 64-bit and uses this slot too",
 						 key, sphb_opts_get(o, key), i - 1);
@@ -654,20 +474,20 @@ static int clone_bars(struct sphb_machine *m, struct sphb_opts *o, struct sim_pr
 		}
 		if (opt[i].kind == BAR_NONE && !c->dump.region[i] && !v)
 			continue; /* not implemented */
-		if (is64(dk) && i == 5)
+		if (bar_is64(dk) && i == 5)
 			return clone_err(m, o, c, "BAR 5 = 0x%08x is 64-bit, but bar5 is the last slot", v);
 		kind = opt[i].kind != BAR_NONE ? opt[i].kind : dk;
-		if (is64(dk) && !is64(kind))
+		if (bar_is64(dk) && !bar_is64(kind))
 			return clone_err(m, o, c, "%s=%s: BAR %u = 0x%08x is 64-bit in the dump",
 					 key, sphb_opts_get(o, key), i, v);
-		if (is64(kind) && !is64(dk) && (get(img, PCI_BAR0 + 4 * i + 4, 4) || c->dump.region[i + 1]))
+		if (bar_is64(kind) && !bar_is64(dk) && (get(img, PCI_BAR0 + 4 * i + 4, 4) || c->dump.region[i + 1]))
 			return clone_err(m, o, c, "%s=%s: a 64-bit BAR needs slot %u, which is BAR %u of its own in the dump",
 					 key, sphb_opts_get(o, key), i + 1, i + 1);
 		addr = kind == BAR_IO ? v & ~3ull : v & ~0xfull;
-		if (is64(kind))
+		if (bar_is64(kind))
 			addr |= (uint64_t)get(img, PCI_BAR0 + 4 * i + 4, 4) << 32;
 		min = kind == BAR_IO ? 4 : 16;
-		max = kind == BAR_IO ? 256 : is64(kind) ? 1ull << 62 : 1ull << 31;
+		max = kind == BAR_IO ? 256 : bar_is64(kind) ? 1ull << 62 : 1ull << 31;
 		if (opt[i].kind != BAR_NONE) {
 			size = opt[i].size; /* checked by parse_bar() */
 		} else if (c->dump.region[i]) {
@@ -734,12 +554,12 @@ static int clone_msix(struct sphb_machine *m, struct sphb_opts *o, const struct 
 		{ "table", tb, toff, tlen }, { "PBA", pb, poff, plen } };
 
 	for (unsigned i = 0; i < 2; i++) {
-		const struct sphb_bar *b;
+		const struct sim_bar *b;
 
 		if (part[i].bir > 5)
 			return clone_err(m, o, c, "MSI-X capability at 0x%02x: BIR %u is reserved", at, part[i].bir);
 		b = &p->bar[part[i].bir];
-		if (!is_mem(b->kind))
+		if (!bar_is_mem(b->kind))
 			return clone_err(m, o, c,
 					 "MSI-X capability at 0x%02x: its %s is in BAR %u, which is not a memory BAR of this device",
 					 at, part[i].what, part[i].bir);
@@ -755,12 +575,12 @@ static int clone_msix(struct sphb_machine *m, struct sphb_opts *o, const struct 
 				 at, SPHB_BAR_BACKING_MAX);
 	if (tb == pb && toff < poff + plen && poff < toff + tlen)
 		return clone_err(m, o, c, "MSI-X capability at 0x%02x: table and PBA overlap", at);
-	c->d->msix_cap = at;
-	c->d->msix_vectors = n;
-	c->d->msix_bar = tb;
-	c->d->msix_table_off = (uint32_t)toff;
-	c->d->msix_pba_bar = pb;
-	c->d->msix_pba_off = (uint32_t)poff;
+	c->d->f.msix_cap = at;
+	c->d->f.msix_vectors = n;
+	c->d->f.msix_bar = tb;
+	c->d->f.msix_table_off = (uint32_t)toff;
+	c->d->f.msix_pba_bar = pb;
+	c->d->f.msix_pba_off = (uint32_t)poff;
 	return 0;
 }
 
@@ -809,31 +629,31 @@ static int clone_caps(struct sphb_machine *m, struct sphb_opts *o, const struct 
 		if (!in_dump(c, at, len, PCI_CFG_SIZE))
 			return clone_err(m, o, c, "capability 0x%02x at 0x%02x: its %u bytes go beyond %s",
 					 id, at, len, at + len > PCI_CFG_SIZE ? "0xff" : "the dump");
-		if (id == PCI_CAP_ID_PM && !c->d->pm_cap) {
-			/* the states sphb_cfg_write() lets the guest reach */
+		if (id == PCI_CAP_ID_PM && !c->d->f.pm_cap) {
+			/* the states sim_cfg_write() lets the guest reach */
 			unsigned st = img[at + 4u] & 3u, pmc = img[at + 3u];
 			if ((st == 1 && !(pmc & 0x02)) || (st == 2 && !(pmc & 0x04)))
 				return clone_err(m, o, c, "PM capability at 0x%02x: power state D%u, which PMC does not support",
 						 at, st);
-			c->d->pm_cap = (uint8_t)at;
-		} else if (id == PCI_CAP_ID_MSI && !c->d->msi_cap) {
+			c->d->f.pm_cap = (uint8_t)at;
+		} else if (id == PCI_CAP_ID_MSI && !c->d->f.msi_cap) {
 			unsigned ctl = img[at + 2u], mmc = (ctl >> 1) & 7u, mme = (ctl >> 4) & 7u;
 			if (mmc > 5)
 				return clone_err(m, o, c, "MSI capability at 0x%02x: Multiple Message Capable %u is reserved",
 						 at, mmc);
-			/* sphb_cfg_write() keeps an enabled MME <= MMC, and MSI
+			/* sim_cfg_write() keeps an enabled MME <= MMC, and MSI
 			 * delivery relies on it (at most 32 vectors) */
 			if ((ctl & 1) && mme > mmc)
 				return clone_err(m, o, c, "MSI capability at 0x%02x: enabled with Multiple Message Enable %u above Capable %u",
 						 at, mme, mmc);
-			c->d->msi_cap = (uint8_t)at;
-			c->d->msi_vectors = 1u << mmc;
-		} else if (id == PCI_CAP_ID_MSIX && !c->d->msix_cap) {
+			c->d->f.msi_cap = (uint8_t)at;
+			c->d->f.msi_vectors = 1u << mmc;
+		} else if (id == PCI_CAP_ID_MSIX && !c->d->f.msix_cap) {
 			rc = clone_msix(m, o, p, c, (uint8_t)at);
 			if (rc)
 				return rc;
-		} else if (id == PCI_CAP_ID_EXP && !c->d->pcie_cap) {
-			c->d->pcie_cap = (uint8_t)at;
+		} else if (id == PCI_CAP_ID_EXP && !c->d->f.pcie_cap) {
+			c->d->f.pcie_cap = (uint8_t)at;
 			*has_exp = true;
 		}
 		prev = at + 1;
@@ -862,10 +682,10 @@ static int clone_ext_caps(struct sphb_machine *m, struct sphb_opts *o, struct cl
 		if (seen[at / 4 / 64] >> (at / 4 % 64) & 1)
 			return clone_err(m, o, c, "extended capability list loops back to 0x%03x", at);
 		seen[at / 4 / 64] |= 1ull << (at / 4 % 64);
-		if ((hdr & 0xffff) == PCI_EXT_CAP_ID_ERR && !c->d->aer_cap) {
+		if ((hdr & 0xffff) == PCI_EXT_CAP_ID_ERR && !c->d->f.aer_cap) {
 			if (!in_dump(c, at, 0x1c, PCIE_CFG_SIZE))
 				return clone_err(m, o, c, "AER capability at 0x%03x goes beyond the dump", at);
-			c->d->aer_cap = (uint16_t)at;
+			c->d->f.aer_cap = (uint16_t)at;
 		}
 		if (!(hdr >> 20))
 			return 0;
@@ -884,7 +704,7 @@ static bool given(struct sphb_opts *o, const char *key)
 /* Read FILE, put the explicit options on top, and check everything the
  * device will be built from, before anything is allocated. */
 static int clone_props(struct sphb_machine *m, struct sphb_opts *o, const char *path,
-		       struct sim_props *p, struct clone *c)
+		       int multifunction, struct sim_props *p, struct clone *c)
 {
 	uint8_t *img = c->dump.cfg;
 	bool has_exp;
@@ -907,10 +727,10 @@ static int clone_props(struct sphb_machine *m, struct sphb_opts *o, const char *
 		put(img, PCI_SUBSYSTEM_VENDOR_ID, 2, (uint32_t)p->ssvid);
 	if (given(o, "subsys"))
 		put(img, PCI_SUBSYSTEM_VENDOR_ID + 2, 2, (uint32_t)p->ssid);
-	if (given(o, "multifunction"))
-		img[PCI_HEADER_TYPE] = (uint8_t)((img[PCI_HEADER_TYPE] & 0x7f) | (p->multifunction ? 0x80 : 0));
+	if (multifunction >= 0)
+		img[PCI_HEADER_TYPE] = (uint8_t)((img[PCI_HEADER_TYPE] & 0x7f) | (multifunction ? 0x80 : 0));
 	p->multifunction = img[PCI_HEADER_TYPE] & 0x80;
-	/* Status.Interrupt reports the INTx the function drives (sphb_lsi_update()
+	/* Status.Interrupt reports the INTx the function drives (the INTx output (sim_intx_update())
 	 * keeps it); the clone starts without driving it, whatever the captured
 	 * device did */
 	img[PCI_STATUS] &= (uint8_t)~PCI_STATUS_INTERRUPT;
@@ -944,51 +764,499 @@ static int clone_props(struct sphb_machine *m, struct sphb_opts *o, const char *
 
 /* The cloned function's configuration space: the dump, with the writable
  * bits of the header and of every capability the device models. */
-static void build_clone(struct sphb_dev *d, const struct clone *c)
+static void build_clone(struct sim *d, const struct clone *c)
 {
-	memcpy(d->cfg, c->dump.cfg, c->dump.len < d->cfg_size ? c->dump.len : d->cfg_size);
+	memcpy(d->cfg, c->dump.cfg, c->dump.len < d->f.cfg_size ? c->dump.len : d->f.cfg_size);
 	header_masks(d);
 	build_bars(d); /* type bits and size masks; the addresses follow */
 	for (unsigned i = 0; i < 6; i++) {
 		uint32_t off = PCI_BAR0 + 4 * i;
 
-		if (d->bar[i].kind == BAR_NONE)
+		if (d->f.bar[i].kind == BAR_NONE)
 			continue;
 		put(d->cfg, off, 4, get(d->cfg, off, 4) | (uint32_t)c->addr[i]);
-		if (is64(d->bar[i].kind))
+		if (bar_is64(d->f.bar[i].kind))
 			put(d->cfg, off + 4, 4, (uint32_t)(c->addr[i] >> 32));
 	}
-	if (d->bar[6].kind == BAR_ROM)
+	if (d->f.bar[6].kind == BAR_ROM)
 		put(d->cfg, PCI_ROM_ADDRESS, 4, (uint32_t)c->addr[6] | (c->dump.cfg[PCI_ROM_ADDRESS] & 1u));
-	if (d->pm_cap)
-		pm_masks(d, d->pm_cap);
-	if (d->msi_cap)
-		msi_masks(d, d->msi_cap);
-	if (d->msix_cap)
-		msix_masks(d, d->msix_cap);
-	if (d->pcie_cap)
-		pcie_masks(d, d->pcie_cap);
-	if (d->aer_cap)
-		aer_masks(d, d->aer_cap);
+	if (d->f.pm_cap)
+		pm_masks(d, d->f.pm_cap);
+	if (d->f.msi_cap)
+		msi_masks(d, d->f.msi_cap);
+	if (d->f.msix_cap)
+		msix_masks(d, d->f.msix_cap);
+	if (d->f.pcie_cap)
+		pcie_masks(d, d->f.pcie_cap);
+	if (d->f.aer_cap)
+		aer_masks(d, d->f.aer_cap);
 }
 
-static void msix_table_init(struct sphb_dev *d);
 
-int sphb_sim_dev_add(struct sphb_machine *m, struct sphb_opts *o)
+/* ---- the function at run time ---- */
+
+static uint32_t sim_cfg_read(struct sphb_func *f, uint32_t off, unsigned size)
+{
+	return get(sim_of(f)->cfg, off, size); /* config space is little-endian */
+}
+
+/* Status.Interrupt shows the INTx the device drives; its output reaches the
+ * bus unless Interrupt Disable (Command bit 10) is set. */
+static void sim_intx_update(struct sim *d)
+{
+	bool out = d->intx && !(get(d->cfg, PCI_COMMAND, 2) & PCI_COMMAND_INTX_DISABLE);
+
+	if (d->intx)
+		d->cfg[PCI_STATUS] |= PCI_STATUS_INTERRUPT;
+	else
+		d->cfg[PCI_STATUS] &= (uint8_t)~PCI_STATUS_INTERRUPT;
+	sphb_func_set_intx(&d->f, out);
+}
+
+static void sim_cfg_write(struct sphb_func *f, uint32_t off, unsigned size, uint32_t val)
+{
+	struct sim *d = sim_of(f);
+	uint8_t pm_state = d->f.pm_cap ? d->cfg[d->f.pm_cap + 4] & 3u : 0;
+
+	for (unsigned i = 0; i < size; i++) {
+		uint32_t a = off + i;
+		uint8_t b = (uint8_t)(val >> (8 * i));
+
+		d->cfg[a] = (uint8_t)((d->cfg[a] & ~d->wmask[a]) | (b & d->wmask[a]));
+		d->cfg[a] = (uint8_t)(d->cfg[a] & ~(b & d->w1cmask[a]));
+	}
+	/* PCI PM 1.2 5.4.2: a write of a power state the function does not
+	 * support (D1/D2 without the PMC support bit) is discarded. */
+	if (d->f.pm_cap && off <= d->f.pm_cap + 4u && off + size > d->f.pm_cap + 4u) {
+		uint8_t *csr = &d->cfg[d->f.pm_cap + 4];
+		uint32_t pmc = get(d->cfg, d->f.pm_cap + 2u, 2);
+		unsigned st = *csr & 3u;
+
+		if ((st == 1 && !(pmc & 0x0200)) || (st == 2 && !(pmc & 0x0400)))
+			*csr = (uint8_t)((*csr & ~3u) | pm_state);
+	}
+	/* QEMU's msi_write_config() (hw/pci/msi.c): after a write that overlaps
+	 * the MSI capability, if MSI is enabled, Multiple Message Enable is
+	 * clamped to Multiple Message Capable. A disabled capability keeps
+	 * whatever was written. */
+	if (d->f.msi_vectors &&
+	    off < d->f.msi_cap + msi_cap_len((uint16_t)get(d->cfg, d->f.msi_cap + 2u, 2)) &&
+	    off + size > d->f.msi_cap) {
+		uint8_t *ctl = &d->cfg[d->f.msi_cap + 2];
+		unsigned mme = (*ctl >> 4) & 7u, mmc = (*ctl >> 1) & 7u;
+
+		if ((*ctl & 1) && mme > mmc)
+			*ctl = (uint8_t)((*ctl & 0x8fu) | (mmc << 4));
+	}
+	if (off < PCI_COMMAND + 2 && off + size > PCI_COMMAND)
+		sim_intx_update(d); /* Interrupt Disable may have changed */
+}
+
+static uint8_t *bar_mem(struct sim *d, unsigned bar)
+{
+	if (!d->mem[bar])
+		d->mem[bar] = calloc(1, (size_t)backing(d, bar));
+	return d->mem[bar];
+}
+
+/* BAR contents are RAM-like registers, backed for the first
+ * SPHB_BAR_BACKING_MAX bytes; beyond them reads give 0 and writes are
+ * dropped. The ROM and the Pending Bit Array are read-only. */
+static int sim_bar_read(struct sphb_func *f, unsigned bar, uint64_t off, unsigned size, uint64_t *val)
+{
+	struct sim *d = sim_of(f);
+	uint8_t *mem;
+	uint64_t v = 0;
+
+	for (unsigned i = 0; i < size && off + i < backing(d, bar); i++) {
+		mem = bar_mem(d, bar);
+		if (!mem)
+			return -ENOMEM;
+		v |= (uint64_t)mem[off + i] << (8 * i);
+	}
+	*val = v;
+	return 0;
+}
+
+static bool in_pba(const struct sim *d, unsigned bar, uint64_t off, unsigned size)
+{
+	const struct sphb_func *f = &d->f;
+
+	return f->msix_vectors && bar == f->msix_pba_bar &&
+	       off < f->msix_pba_off + (f->msix_vectors + 63) / 64 * 8 && off + size > f->msix_pba_off;
+}
+
+static int sim_bar_write(struct sphb_func *f, unsigned bar, uint64_t off, unsigned size, uint64_t val)
+{
+	struct sim *d = sim_of(f);
+	uint8_t *mem;
+
+	if (bar == 6 || in_pba(d, bar, off, size))
+		return 0;
+	for (unsigned i = 0; i < size && off + i < backing(d, bar); i++) {
+		mem = bar_mem(d, bar);
+		if (!mem)
+			return -ENOMEM;
+		mem[off + i] = (uint8_t)(val >> (8 * i));
+	}
+	return 0;
+}
+
+/* PCI: every MSI-X vector comes out of reset masked (Vector Control bit 0). */
+static void msix_table_init(struct sim *d)
+{
+	uint8_t *mem;
+
+	if (!d->f.msix_vectors)
+		return;
+	mem = bar_mem(d, d->f.msix_bar);
+	if (!mem)
+		return; /* allocation failure: table reads as zero, still safe */
+	for (unsigned v = 0; v < d->f.msix_vectors; v++)
+		mem[d->f.msix_table_off + v * 16 + 12] = 1;
+}
+
+/* QEMU's msix_reset(): table and Pending Bit Array contents */
+static void sim_msix_reset(struct sphb_func *f)
+{
+	struct sim *d = sim_of(f);
+	uint64_t pba_len = (f->msix_vectors + 63u) / 64u * 8u;
+
+	if (d->mem[f->msix_bar])
+		memset(d->mem[f->msix_bar] + f->msix_table_off, 0, (size_t)f->msix_vectors * 16);
+	if (d->mem[f->msix_pba_bar] && f->msix_pba_off + pba_len <= backing(d, f->msix_pba_bar))
+		memset(d->mem[f->msix_pba_bar] + f->msix_pba_off, 0, (size_t)pba_len);
+	msix_table_init(d);
+}
+
+static void sim_reset(struct sphb_func *f, enum sphb_reset_kind kind)
+{
+	struct sim *d = sim_of(f);
+
+	(void)kind; /* every reset returns the model to its power-on state */
+	memcpy(d->cfg, d->cfg_init, d->f.cfg_size);
+	d->intx = false; /* a reset function stops driving INTx */
+	sim_intx_update(d);
+	for (unsigned i = 0; i < SPHB_NBARS; i++)
+		if (d->mem[i])
+			memset(d->mem[i], 0, (size_t)backing(d, i));
+	msix_table_init(d);
+}
+
+static void sim_free(struct sphb_func *f)
+{
+	struct sim *d = sim_of(f);
+
+	for (unsigned i = 0; i < SPHB_NBARS; i++)
+		free(d->mem[i]);
+	free(d->cfg);
+	free(d);
+}
+
+static int sim_dev_intx(struct sphb_func *f, int level)
+{
+	struct sim *d = sim_of(f);
+
+	d->intx = level != 0;
+	sim_intx_update(d);
+	return 0;
+}
+
+/* The device sends vector `vector` with the message the guest programmed. */
+static int sim_dev_msi(struct sphb_func *f, unsigned vector)
+{
+	struct sim *d = sim_of(f);
+	uint16_t ctl;
+
+	if (f->msix_vectors && (get(d->cfg, f->msix_cap + 2u, 2) & 0x8000)) {
+		uint8_t *mem, *e;
+
+		if (vector >= f->msix_vectors)
+			return -ERANGE;
+		mem = bar_mem(d, f->msix_bar);
+		if (!mem)
+			return -ENOMEM;
+		e = mem + f->msix_table_off + 16u * vector;
+		if ((get(d->cfg, f->msix_cap + 2u, 2) & 0x4000) || (e[12] & 1)) {
+			/* masked: the Pending bit is set instead */
+			uint8_t *pba = bar_mem(d, f->msix_pba_bar);
+			if (pba && f->msix_pba_off + vector / 8 < backing(d, f->msix_pba_bar))
+				pba[f->msix_pba_off + vector / 8] |= (uint8_t)(1u << (vector % 8));
+			return -EAGAIN;
+		}
+		return f->bus_ops->msi(f, get_le64(e), get_le32(e + 8));
+	}
+	ctl = (uint16_t)get(d->cfg, f->msi_cap + 2u, 2);
+	if (f->msi_vectors && (ctl & 1)) {
+		unsigned nvec = 1u << ((ctl >> 4) & 7), data_off = msi_data_off(f->msi_cap, ctl);
+		uint64_t addr = get(d->cfg, f->msi_cap + 4u, 4);
+		uint32_t data = get(d->cfg, data_off, 2);
+
+		if (vector >= nvec)
+			return -ERANGE;
+		if (ctl & 0x100) {
+			/* per-vector masking: a masked vector sets its Pending bit */
+			unsigned mo = data_off + 4u;
+			if (get(d->cfg, mo, 4) >> vector & 1) {
+				d->cfg[mo + 4 + vector / 8] |= (uint8_t)(1u << (vector % 8));
+				return -EAGAIN;
+			}
+		}
+		if (ctl & 0x80)
+			addr |= (uint64_t)get(d->cfg, f->msi_cap + 8u, 4) << 32;
+		return f->bus_ops->msi(f, addr, (data & ~(nvec - 1)) | vector);
+	}
+	return -EAGAIN;
+}
+
+
+/* ---- save/restore (docs/migration.md, the device section's sim-pci part) ---- */
+
+#define CHUNK 256u	/* BAR contents are saved in chunks of this many bytes */
+
+static uint32_t bar_chunk(const struct sim *d, unsigned bar)
+{
+	uint64_t bs = backing(d, bar);
+	return bs < CHUNK ? (uint32_t)bs : CHUNK;
+}
+
+static bool all_zero(const uint8_t *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (p[i])
+			return false;
+	return true;
+}
+
+static void sim_save(struct sphb_func *f, struct sphb_wr *w)
+{
+	struct sim *d = sim_of(f);
+
+	w_u8(w, d->intx);
+	sphb_w_bytes(w, d->cfg, f->cfg_size);
+	for (unsigned b = 0; b < SPHB_NBARS; b++) {
+		uint64_t bs = f->bar[b].kind ? backing(d, b) : 0;
+		uint32_t chunk = bar_chunk(d, b), n = 0;
+		size_t nat = w->pos;
+
+		w_u32(w, 0);
+		for (uint64_t off = 0; d->mem[b] && off < bs; off += chunk) {
+			if (all_zero(d->mem[b] + off, chunk))
+				continue;
+			w_u32(w, off);
+			sphb_w_bytes(w, d->mem[b] + off, chunk);
+			n++;
+		}
+		sphb_w_patch(w, nat, n, 4);
+	}
+}
+
+struct sim_staging {
+	bool intx;
+	const uint8_t *cfg;	/* cfg_size bytes inside the stream */
+	struct {
+		const uint8_t *chunks;	/* n x (u32 offset, chunk bytes) inside the stream */
+		uint32_t n;
+		uint8_t *alloc;		/* backing for a BAR that has none yet */
+	} bar[SPHB_NBARS];
+};
+
+static void sim_discard(void *staging)
+{
+	struct sim_staging *st = staging;
+
+	if (!st)
+		return;
+	for (unsigned b = 0; b < SPHB_NBARS; b++)
+		free(st->bar[b].alloc);
+	free(st);
+}
+
+/* Every bit the guest cannot write holds its power-on value (a cleared
+ * write-1-to-clear bit excepted); the Interrupt Status bit follows the INTx
+ * the device drives; an enabled MSI capability has MME <= MMC. */
+static void check_cfg(struct sphb_loader *L, const struct sim *d, const uint8_t *cfg, bool intx,
+		      bool counted)
+{
+	const struct sphb_func *f = &d->f;
+	uint32_t pend_off = 0, pend_bits = 0;
+	uint16_t cmd;
+	bool on;
+
+	if (f->msi_vectors && (d->cfg_init[f->msi_cap + 3] & 1)) {
+		/* per-vector masking: the function sets the Pending bits of its
+		 * vectors (read-only to the guest) */
+		uint8_t ctl = d->cfg_init[f->msi_cap + 2];
+		unsigned mmc = (ctl >> 1) & 7u;
+
+		pend_off = f->msi_cap + ((ctl & 0x80) ? 0x14u : 0x10u);
+		pend_bits = mmc >= 5 ? 0xffffffffu : (1u << (1u << mmc)) - 1u;
+	}
+	for (uint32_t i = 0; i < f->cfg_size; i++) {
+		uint8_t fixed = (uint8_t)(~d->wmask[i] & ~(d->w1cmask[i] & d->cfg_init[i]));
+		if (i == PCI_STATUS)
+			fixed &= (uint8_t)~PCI_STATUS_INTERRUPT;
+		if (pend_off && i >= pend_off && i < pend_off + 4)
+			fixed &= (uint8_t)~(pend_bits >> (8 * (i - pend_off)));
+		if ((cfg[i] ^ d->cfg_init[i]) & fixed) {
+			sphb_ld_fail(L, -EBADMSG,
+				     "config byte 0x%03x is 0x%02x, but its read-only bits (mask 0x%02x) must stay 0x%02x",
+				     i, cfg[i], fixed, d->cfg_init[i] & fixed);
+			return;
+		}
+	}
+	if (!!(cfg[PCI_STATUS] & PCI_STATUS_INTERRUPT) != intx) {
+		sphb_ld_fail(L, -EBADMSG, "Status.Interrupt is %u but the device %s INTx", !intx,
+			     intx ? "drives" : "does not drive");
+		return;
+	}
+	cmd = (uint16_t)get(cfg, PCI_COMMAND, 2);
+	on = intx && !(cmd & PCI_COMMAND_INTX_DISABLE) && f->intx_pin;
+	if (counted != on) {
+		sphb_ld_fail(L, -EBADMSG, "the INTx line is %scounted on the PHB's LSI, but INTx is %s",
+			     counted ? "" : "not ", on ? "asserted and enabled" : "not asserted or disabled");
+		return;
+	}
+	if (f->pm_cap) {
+		/* PCI PM 1.2 5.4.2: only the power states the function supports */
+		unsigned st = cfg[f->pm_cap + 4] & 3u, pmc = cfg[f->pm_cap + 3];
+		if ((st == 1 && !(pmc & 0x02)) || (st == 2 && !(pmc & 0x04))) {
+			sphb_ld_fail(L, -EBADMSG, "power state D%u, which the function does not support", st);
+			return;
+		}
+	}
+	if (f->msi_vectors) {
+		uint8_t ctl = cfg[f->msi_cap + 2];
+		if ((ctl & 1) && ((ctl >> 4) & 7u) > ((ctl >> 1) & 7u)) {
+			sphb_ld_fail(L, -EBADMSG, "MSI is enabled with Multiple Message Enable %u above Capable %u",
+				     (ctl >> 4) & 7u, (ctl >> 1) & 7u);
+			return;
+		}
+	}
+}
+
+static void *sim_load(struct sphb_func *f, struct sphb_rd *r, bool counted)
+{
+	struct sim *d = sim_of(f);
+	struct sphb_loader *L = r->L;
+	struct sim_staging *st = calloc(1, sizeof(*st));
+
+	if (!st) {
+		sphb_ld_fail(L, -ENOMEM, "cannot allocate the staging state");
+		return NULL;
+	}
+	st->intx = sphb_r_flag(r, "INTx level");
+	st->cfg = sphb_r_bytes(r, f->cfg_size);
+	if (!st->cfg)
+		goto bad;
+	check_cfg(L, d, st->cfg, st->intx, counted);
+	for (unsigned b = 0; r_ok(r) && b < SPHB_NBARS; b++) {
+		uint64_t bs = f->bar[b].kind ? backing(d, b) : 0;
+		uint32_t chunk = bar_chunk(d, b), n = r_u32(r);
+		int64_t last = -1;
+
+		if (!r_ok(r))
+			break;
+		if (n && (b == 6 || !bs)) {
+			sphb_ld_fail(L, -EBADMSG, "bar%u: %u chunks of contents for %s", b, n,
+				     b == 6 ? "the expansion ROM (always zero)" : "a BAR that does not exist");
+			break;
+		}
+		if (n > bs / (chunk ? chunk : 1)) {
+			sphb_ld_fail(L, -EBADMSG, "bar%u: %u chunks of %u bytes for %llu bytes of contents", b,
+				     n, chunk, (unsigned long long)bs);
+			break;
+		}
+		st->bar[b].chunks = r->p + r->pos;
+		st->bar[b].n = n;
+		for (uint32_t k = 0; k < n; k++) {
+			uint32_t off = r_u32(r);
+			const uint8_t *p = sphb_r_bytes(r, chunk);
+
+			if (!p)
+				break;
+			/* the chunk is copied to off: it must end inside the backing */
+			if ((int64_t)off <= last || off % chunk || off > bs - chunk) {
+				sphb_ld_fail(L, -EBADMSG,
+					     "bar%u: chunk %u at offset 0x%x (ascending multiples of 0x%x below 0x%llx expected)",
+					     b, k, off, chunk, (unsigned long long)bs);
+				break;
+			}
+			if (all_zero(p, chunk)) {
+				sphb_ld_fail(L, -EBADMSG,
+					     "bar%u: chunk at offset 0x%x is all zeros (only non-zero chunks are saved)",
+					     b, off);
+				break;
+			}
+			last = off;
+		}
+		if (r_ok(r) && n && !d->mem[b]) {
+			st->bar[b].alloc = calloc(1, (size_t)bs);
+			if (!st->bar[b].alloc)
+				sphb_ld_fail(L, -ENOMEM, "bar%u: cannot allocate %llu bytes of contents", b,
+					     (unsigned long long)bs);
+		}
+	}
+	if (r_ok(r))
+		return st;
+bad:
+	sim_discard(st);
+	return NULL;
+}
+
+static void sim_commit(struct sphb_func *f, void *staging)
+{
+	struct sim *d = sim_of(f);
+	struct sim_staging *st = staging;
+
+	memcpy(d->cfg, st->cfg, f->cfg_size);
+	d->intx = st->intx;
+	for (unsigned b = 0; b < SPHB_NBARS; b++) {
+		uint32_t chunk = bar_chunk(d, b);
+		const uint8_t *c = st->bar[b].chunks;
+
+		if (!d->mem[b]) {
+			d->mem[b] = st->bar[b].alloc; /* NULL when there are no contents */
+			st->bar[b].alloc = NULL;
+		}
+		if (!d->mem[b])
+			continue;
+		memset(d->mem[b], 0, (size_t)backing(d, b));
+		for (uint32_t k = 0; k < st->bar[b].n; k++, c += 4 + chunk)
+			memcpy(d->mem[b] + get_le32(c), c + 4, chunk);
+	}
+	sim_discard(st);
+}
+
+const struct sphb_func_kind sphb_sim_pci_kind = {
+	.name = "sim-pci",
+	.cfg_read = sim_cfg_read,
+	.cfg_write = sim_cfg_write,
+	.bar_read = sim_bar_read,
+	.bar_write = sim_bar_write,
+	.reset = sim_reset,
+	.free = sim_free,
+	.msix_reset = sim_msix_reset,
+	.dev_intx = sim_dev_intx,
+	.dev_msi = sim_dev_msi,
+	.save = sim_save,
+	.load = sim_load,
+	.commit = sim_commit,
+	.discard = sim_discard,
+};
+
+
+int sphb_sim_pci_create(struct sphb_machine *m, struct sphb_opts *o, int multifunction,
+			struct sphb_func **out)
 {
 	struct sim_props p;
-	struct sphb_phb *phb;
-	struct sphb_dev *d = NULL;
+	struct sim *d = NULL;
 	struct clone *c = NULL;
-	const char *path;
-	char id[SPHB_ID_MAX];
-	uint8_t devfn;
-	unsigned slot, fn;
-	int rc;
+	const char *path = sphb_opts_get(o, "config");
+	uint32_t pba_off = 0;
+	int rc = 0;
 
-	rc = sphb_opts_id(m, o, id, sizeof(id));
-	path = sphb_opts_get(o, "config");
-	if (!rc && path) {
+	if (path) {
 		static const char *const no[] = { "msi", "msix", "msix-bar" };
 		for (unsigned i = 0; !rc && i < 3; i++) {
 			if (given(o, no[i])) {
@@ -1001,321 +1269,71 @@ int sphb_sim_dev_add(struct sphb_machine *m, struct sphb_opts *o)
 	}
 	if (!rc)
 		rc = sim_props(m, o, &p);
-	if (!rc) {
-		d = calloc(1, sizeof(*d));
-		rc = d ? 0 : -ENOMEM;
-	}
-	if (!rc && path) {
-		c = calloc(1, sizeof(*c));
-		if (!c)
-			rc = -ENOMEM;
-	}
-	if (!rc && c) {
-		c->d = d;
-		rc = clone_props(m, o, path, &p, c);
-	}
-	if (!rc)
-		rc = sphb_dev_place(m, o, o->type, &phb, &devfn);
-	if (!rc)
-		rc = sphb_opts_check_unused(m, o);
-	if (!rc)
-		rc = sphb_id_check(m, o->type, id);
 	if (rc)
-		goto fail;
-	slot = devfn >> 3;
-	fn = devfn & 7;
-	if (fn && phb->devs[slot << 3] && !phb->devs[slot << 3]->multifunction) {
-		sphb_log(m, SPHB_LOG_ERROR,
-			 "%s: addr=%s: function 0 of slot %x is not multifunction (give it multifunction=on)",
-			 o->type, sphb_opts_get(o, "addr"), slot);
-		rc = -EINVAL;
-		goto fail;
-	}
-	if (!fn && !p.multifunction) {
-		for (unsigned f = 1; f < 8; f++) {
-			if (phb->devs[slot << 3 | f]) {
-				sphb_log(m, SPHB_LOG_ERROR,
-					 "%s: multifunction=off: slot %x already has function %u, so function 0 needs multifunction=on",
-					 o->type, slot, f);
-				rc = -EINVAL;
-				goto fail;
-			}
+		return rc;
+	p.multifunction = multifunction > 0;
+	d = calloc(1, sizeof(*d));
+	if (!d)
+		return -ENOMEM;
+	if (path) {
+		c = calloc(1, sizeof(*c));
+		if (!c) {
+			free(d);
+			return -ENOMEM;
 		}
+		c->d = d;
+		rc = clone_props(m, o, path, multifunction, &p, c);
+		if (rc)
+			goto fail;
 	}
-
-	d->phb = phb;
-	d->kind = DEV_SIM;
-	memcpy(d->id, id, sizeof(id));
-	d->bus = 0;
-	d->devfn = devfn;
-	d->iommu_group = p.group == UINT64_MAX ? -1 : (int)p.group;
-	d->pcie = p.pcie;
-	d->multifunction = p.multifunction;
-	d->cfg_size = p.pcie ? PCIE_CFG_SIZE : PCI_CFG_SIZE;
-	memcpy(d->bar, p.bar, sizeof(d->bar));
+	sphb_func_init(&d->f, &sphb_sim_pci_kind, m, o->type);
+	d->f.pcie = p.pcie;
+	d->f.cfg_size = p.pcie ? PCIE_CFG_SIZE : PCI_CFG_SIZE;
+	for (unsigned i = 0; i < 6; i++) {
+		d->f.bar[i].kind = (uint8_t)p.bar[i].kind;
+		d->f.bar[i].size = p.bar[i].size;
+	}
 	if (p.rom) {
-		d->bar[6].kind = BAR_ROM;
-		d->bar[6].size = p.rom;
+		d->f.bar[6].kind = BAR_ROM;
+		d->f.bar[6].size = p.rom;
 	}
-	if (!c) { /* a clone's came from its dump (clone_caps()) */
-		d->msi_vectors = (unsigned)p.msi;
-		d->msix_vectors = (unsigned)p.msix;
-	}
-	if (p.msix) {
-		d->msix_bar = (unsigned)p.msix_bar;
-		d->msix_table_off = 0;
+	d->f.bars_known = true;
+	if (!c && p.msix) {
 		/* QEMU's layout: the PBA at half the BAR. When that is beyond the
 		 * RAM-backed first 1 MiB, the PBA follows the smallest half-size
 		 * slot that holds the table instead, so it is always backed. */
-		uint64_t half = d->bar[d->msix_bar].size / 2;
+		uint64_t half = d->f.bar[p.msix_bar].size / 2;
 		uint64_t pba_len = (p.msix + 63) / 64 * 8;
 
 		if (half + pba_len > SPHB_BAR_BACKING_MAX)
 			half = pow2_ceil(p.msix * 16 > 2048 ? p.msix * 16 : 2048); /* need / 2 */
-		d->msix_pba_off = (uint32_t)half;
-		d->msix_pba_bar = d->msix_bar;
+		pba_off = (uint32_t)half;
 	}
-	d->cfg = calloc(4, d->cfg_size);
+	d->cfg = calloc(4, d->f.cfg_size);
 	if (!d->cfg) {
 		rc = -ENOMEM;
 		goto fail;
 	}
-	d->wmask = d->cfg + d->cfg_size;
-	d->w1cmask = d->wmask + d->cfg_size;
-	d->cfg_init = d->w1cmask + d->cfg_size;
+	d->wmask = d->cfg + d->f.cfg_size;
+	d->w1cmask = d->wmask + d->f.cfg_size;
+	d->cfg_init = d->w1cmask + d->f.cfg_size;
 	if (c)
 		build_clone(d, c);
 	else
-		build_config(d, &p);
+		build_config(d, &p, pba_off);
 	free(c);
-	memcpy(d->cfg_init, d->cfg, d->cfg_size);
+	memcpy(d->cfg_init, d->cfg, d->f.cfg_size);
+	if (p.msix) { /* a clone's layout came from its dump (clone_caps()) */
+		d->f.msix_vectors = (unsigned)p.msix;
+		d->f.msix_bar = d->f.msix_pba_bar = (unsigned)p.msix_bar;
+		d->f.msix_table_off = 0;
+		d->f.msix_pba_off = pba_off;
+	}
 	msix_table_init(d);
-	return sphb_dev_link(m, d);
+	*out = &d->f;
+	return 0;
 fail:
 	free(c);
 	free(d);
 	return rc;
-}
-
-/* Put a new device on its bus (d->phb, d->devfn) and into the machine, and
- * into its PE. On failure the device is freed. */
-int sphb_dev_link(struct sphb_machine *m, struct sphb_dev *d)
-{
-	int rc;
-
-	d->phb->devs[d->devfn] = d;
-	d->phb->ndevs++;
-	d->next_in_machine = m->devices;
-	m->devices = d;
-	rc = sphb_eeh_dev_attach(d);
-	if (rc) {
-		sphb_dev_unlink(d);
-		sphb_dev_free(d);
-	}
-	return rc;
-}
-
-/* Take a device off its bus and out of the machine (no EEH bookkeeping). */
-void sphb_dev_unlink(struct sphb_dev *d)
-{
-	struct sphb_machine *m = d->phb->m;
-	struct sphb_dev **pp;
-
-	d->phb->devs[d->devfn] = NULL;
-	d->phb->ndevs--;
-	for (pp = &m->devices; *pp; pp = &(*pp)->next_in_machine) {
-		if (*pp == d) {
-			*pp = d->next_in_machine;
-			break;
-		}
-	}
-}
-
-static uint8_t *bar_mem(struct sphb_bar *b);
-
-/* The 16-byte MSI-X table entry of `vector` in the device's BAR memory. */
-uint8_t *sphb_dev_msix_entry(struct sphb_dev *d, unsigned vector)
-{
-	uint8_t *mem;
-
-	if (vector >= d->msix_vectors)
-		return NULL;
-	mem = bar_mem(&d->bar[d->msix_bar]);
-	return mem ? mem + d->msix_table_off + 16u * vector : NULL;
-}
-
-void sphb_dev_msix_pend(struct sphb_dev *d, unsigned vector)
-{
-	uint8_t *mem = vector < d->msix_vectors ? bar_mem(&d->bar[d->msix_pba_bar]) : NULL;
-
-	if (mem && d->msix_pba_off + vector / 8 < sphb_bar_backing(&d->bar[d->msix_pba_bar]))
-		mem[d->msix_pba_off + vector / 8] |= (uint8_t)(1u << (vector % 8));
-}
-
-/* QEMU's pre-reset for pass-through devices: MSI-X Enable cleared and the
- * emulated MSI-X state reset, so the guest re-programs it after recovery. */
-void sphb_dev_msix_prereset(struct sphb_dev *d)
-{
-	struct sphb_bar *b;
-
-	if (!d->msix_vectors)
-		return;
-	d->cfg[d->msix_cap + 3] &= 0x3f; /* Enable and Function Mask */
-	/* QEMU's msix_reset(): table and Pending Bit Array contents */
-	b = &d->bar[d->msix_bar];
-	if (b->mem)
-		memset(b->mem + d->msix_table_off, 0, (size_t)d->msix_vectors * 16);
-	b = &d->bar[d->msix_pba_bar];
-	if (b->mem) {
-		uint64_t pba_len = (d->msix_vectors + 63u) / 64u * 8u;
-		if (d->msix_pba_off + pba_len <= sphb_bar_backing(b))
-			memset(b->mem + d->msix_pba_off, 0, (size_t)pba_len);
-	}
-	msix_table_init(d);
-}
-
-void sphb_dev_free(struct sphb_dev *d)
-{
-	if (!d)
-		return;
-#if SPHB_VFIO
-	if (d->kind == DEV_VFIO)
-		sphb_vfio_dev_free(d);
-#endif
-	for (unsigned i = 0; i < SPHB_NBARS; i++)
-		free(d->bar[i].mem);
-	free(d->cfg);
-	free(d);
-}
-
-/* ---- BAR contents (CPU side) ---- */
-
-static uint8_t *bar_mem(struct sphb_bar *b)
-{
-	if (!b->mem)
-		b->mem = calloc(1, (size_t)sphb_bar_backing(b));
-	return b->mem;
-}
-
-static void msix_table_init(struct sphb_dev *d)
-{
-	struct sphb_bar *b;
-	uint8_t *mem;
-
-	if (!d->msix_vectors)
-		return;
-	b = &d->bar[d->msix_bar];
-	mem = bar_mem(b);
-	if (!mem)
-		return; /* allocation failure: table reads as zero, still safe */
-	/* PCI: every vector comes out of reset masked (Vector Control bit 0). */
-	for (unsigned v = 0; v < d->msix_vectors; v++)
-		mem[d->msix_table_off + v * 16 + 12] = 1;
-}
-
-void sphb_dev_reset(struct sphb_dev *d)
-{
-	if (d->kind != DEV_SIM)
-		return; /* a pass-through function is reset by the host */
-	memcpy(d->cfg, d->cfg_init, d->cfg_size);
-	d->intx = false; /* a reset function stops driving INTx */
-	sphb_lsi_update(d);
-	for (unsigned i = 0; i < SPHB_NBARS; i++)
-		if (d->bar[i].mem)
-			memset(d->bar[i].mem, 0, (size_t)sphb_bar_backing(&d->bar[i]));
-	msix_table_init(d);
-}
-
-/* Does the device currently decode accesses to this BAR? */
-static bool bar_decodes(const struct sphb_dev *d, unsigned bar)
-{
-	uint16_t cmd = (uint16_t)(d->cfg[PCI_COMMAND] | d->cfg[PCI_COMMAND + 1] << 8);
-
-	switch (d->bar[bar].kind) {
-	case BAR_NONE:
-		return false;
-	case BAR_IO:
-		return cmd & PCI_COMMAND_IO;
-	case BAR_ROM:
-		return (cmd & PCI_COMMAND_MEMORY) && (d->cfg[PCI_ROM_ADDRESS] & 1);
-	default:
-		return cmd & PCI_COMMAND_MEMORY;
-	}
-}
-
-static int mmio_check(struct sphb_machine *m, const char *dev_id, unsigned bar,
-		      uint64_t offset, unsigned size, struct sphb_dev **out)
-{
-	struct sphb_dev *d;
-
-	if (!m || !dev_id)
-		return -EINVAL;
-	d = sphb_dev_by_id(m, dev_id);
-	if (!d || d->kind != DEV_SIM)
-		return -ENOENT;
-	if (bar >= SPHB_NBARS || (size != 1 && size != 2 && size != 4 && size != 8) ||
-	    (offset & (size - 1)))
-		return -EINVAL;
-	*out = d;
-	return 0;
-}
-
-SPHB_API int sphb_mmio_read(struct sphb_machine *m, const char *dev_id,
-			    unsigned bar, uint64_t offset, unsigned size,
-			    uint64_t *val)
-{
-	struct sphb_dev *d;
-	struct sphb_bar *b;
-	uint8_t *mem;
-	uint64_t v = 0;
-	int rc = mmio_check(m, dev_id, bar, offset, size, &d);
-
-	if (rc)
-		return rc;
-	if (!val)
-		return -EINVAL;
-	b = &d->bar[bar];
-	if (!bar_decodes(d, bar) && b->kind != BAR_NONE)
-		sphb_eeh_dev_error(d); /* a master abort freezes an EEH-capable PE */
-	if (!bar_decodes(d, bar) || offset >= b->size || b->size - offset < size ||
-	    sphb_dev_mmio_stopped(d)) {
-		*val = size == 8 ? UINT64_MAX : (1ull << (8 * size)) - 1;
-		return 0;
-	}
-	if (offset < sphb_bar_backing(b)) {
-		mem = bar_mem(b);
-		if (!mem)
-			return -ENOMEM;
-		for (unsigned i = 0; i < size; i++)
-			v |= (uint64_t)mem[offset + i] << (8 * i);
-	}
-	*val = v;
-	return 0;
-}
-
-SPHB_API int sphb_mmio_write(struct sphb_machine *m, const char *dev_id,
-			     unsigned bar, uint64_t offset, unsigned size,
-			     uint64_t val)
-{
-	struct sphb_dev *d;
-	struct sphb_bar *b;
-	uint8_t *mem;
-	int rc = mmio_check(m, dev_id, bar, offset, size, &d);
-
-	if (rc)
-		return rc;
-	b = &d->bar[bar];
-	if (!bar_decodes(d, bar) || offset >= b->size || b->size - offset < size ||
-	    offset >= sphb_bar_backing(b) || bar == 6 /* ROM is read-only */ ||
-	    sphb_dev_mmio_stopped(d))
-		return 0;
-	if (d->msix_vectors && bar == d->msix_pba_bar && offset >= d->msix_pba_off &&
-	    offset < d->msix_pba_off + (d->msix_vectors + 63) / 64 * 8)
-		return 0; /* the Pending Bit Array is read-only */
-	mem = bar_mem(b);
-	if (!mem)
-		return -ENOMEM;
-	for (unsigned i = 0; i < size; i++)
-		mem[offset + i] = (uint8_t)(val >> (8 * i));
-	return 0;
 }

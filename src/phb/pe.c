@@ -1,128 +1,126 @@
-/* The PE model: which devices form a PE, its guest-visible state, and the
- * effects of a stopped PE on the devices (papr-spec.md C.5, C.6; DESIGN.md §6).
- * No I/O here: every host action goes through sphb_host_pe_op().
+/* The PE model: which functions form a PE, its guest-visible state, and the
+ * effects of a stopped PE on its functions (PAPR 7.3.11 "Enhanced I/O Error
+ * Handling"; pe-mode shared as QEMU 7.2's spapr_pci.c, per-group one PE per
+ * IOMMU group). No I/O and no owner's state here: every host action is the
+ * group owner's operation (host/host.h). Work is proportional to the
+ * functions of the PE concerned, not to the machine's size.
  * SPDX-License-Identifier: MIT */
 #include <stdlib.h>
 #include <string.h>
 
 #include "internal.h"
-#include "host/host.h"
-#include "host/vfio.h"
 
 #define PE_UNAVAIL_INFO_MS 1000u /* QEMU's Unavailable Info; Linux's minimum wait */
 
-static uint32_t dev_cfgaddr(const struct sphb_dev *d)
-{
-	return (uint32_t)d->bus << 16 | (uint32_t)d->devfn << 8;
-}
-
 unsigned sphb_eeh_pe_nfuncs(const struct sphb_phb *phb, int group)
 {
-	unsigned n = 0;
+	const struct sphb_group *g = group >= 0 ? sphb_group_find(phb->m, group) : NULL;
 
-	for (unsigned i = 0; i < 256; i++)
-		if (phb->devs[i] && phb->devs[i]->iommu_group == group)
-			n++;
-	return n;
+	return g && g->phb == phb ? g->nmembers : 0;
 }
 
-/* Recompute the per-group PE table after a device came or went, and each
- * function's index in it (so the per-call lookups do not scan it). */
+/* The PE table after a function came or went: a PE per group of the PHB,
+ * its address the config address of the group's lowest function (PAPR
+ * Table 7-60 note: the PE configuration address). */
 static void pes_update(struct sphb_phb *phb)
 {
 	unsigned w = 0;
 
 	for (unsigned i = 0; i < phb->npes; i++) {
 		struct sphb_pe *pe = &phb->pes[i];
-		bool found = false;
+		const struct sphb_group *g = sphb_group_find(phb->m, pe->group);
+		const struct sphb_func *low = NULL;
 
-		for (unsigned df = 0; df < 256 && !found; df++) {
-			const struct sphb_dev *d = phb->devs[df];
-			if (d && d->iommu_group == pe->group) {
-				pe->addr = dev_cfgaddr(d); /* lowest function of the group */
-				found = true;
-			}
-		}
-		if (found)
-			phb->pes[w++] = *pe;
+		for (const struct sphb_func *f = g && g->phb == phb ? g->members : NULL; f; f = f->next_in_group)
+			if (!low || f->devfn < low->devfn)
+				low = f;
+		if (!low)
+			continue; /* the group left the PHB */
+		pe->addr = sphb_func_cfg_addr(low);
+		phb->pes[w++] = *pe;
 	}
 	phb->npes = w;
-	for (unsigned df = 0; df < 256; df++) {
-		struct sphb_dev *d = phb->devs[df];
-		for (unsigned i = 0; d && d->iommu_group >= 0 && i < phb->npes; i++)
-			if (phb->pes[i].group == d->iommu_group)
-				d->pe_idx = i;
+	for (unsigned i = 0; i < phb->npes; i++) {
+		struct sphb_group *g = sphb_group_find(phb->m, phb->pes[i].group);
+		for (struct sphb_func *f = g->members; f; f = f->next_in_group)
+			f->pe_idx = i;
 	}
 }
 
 /* The shared PE's group changed (hot plug): its permanent-failure mark
- * described another PE. */
+ * described another PE, and every function of the PHB may have moved in or
+ * out of the shared PE. */
 static void shared_changed(struct sphb_phb *phb, int before)
 {
-	if (sphb_eeh_shared_group(phb) != before)
-		phb->shared_pe.permanent = false;
-	sphb_eeh_sync(phb->m);
+	if (sphb_eeh_shared_group(phb) == before)
+		return;
+	phb->shared_pe.permanent = false;
+	sphb_pe_sync_phb(phb);
 }
 
-int sphb_eeh_dev_attach(struct sphb_dev *d)
+int sphb_pe_attach(struct sphb_func *f)
 {
-	struct sphb_machine *m = d->phb->m;
-	struct sphb_phb *phb = d->phb;
-	struct sphb_sim_group *g;
+	struct sphb_phb *phb = f->phb;
+	struct sphb_group *g = f->group;
 	struct sphb_pe *pes;
 	unsigned i;
-	int before;
+	int before, rc;
 
-	if (d->iommu_group < 0)
-		return 0;
-	for (struct sphb_dev *o = m->devices; o; o = o->next_in_machine) {
-		if (o != d && o->iommu_group == d->iommu_group && o->phb != phb) {
-			sphb_log(m, SPHB_LOG_ERROR,
-				 "sim-pci: iommu-group=%d: group %d is behind PHB '%s' already; a group cannot span PHBs",
-				 d->iommu_group, d->iommu_group, o->phb->id);
-			return -EINVAL;
+	if (!g && f->iommu_group >= 0) {
+		/* iommu-group=N: a group of the simulated host */
+		struct sphb_sim_group *s = sphb_sim_group(f->m, f->iommu_group, false);
+		struct sphb_group *other = sphb_group_find(f->m, f->iommu_group);
+
+		if (other && !s) {
+			sphb_log(f->m, SPHB_LOG_ERROR,
+				 "%s: iommu-group=%d: group %d belongs to the %s (a vfio-pci device) already",
+				 f->type, f->iommu_group, f->iommu_group, other->ops->owner);
+			return -EEXIST;
 		}
+		if (!s)
+			s = sphb_sim_group(f->m, f->iommu_group, true);
+		if (!s)
+			return -ENOMEM;
+		g = &s->g;
 	}
-#if SPHB_VFIO
-	if (d->kind == DEV_SIM && sphb_vfio_owns_group(m, d->iommu_group)) {
-		sphb_log(m, SPHB_LOG_ERROR,
-			 "sim-pci: iommu-group=%d: group %d belongs to a vfio-pci device of this host already",
-			 d->iommu_group, d->iommu_group);
-		return -EEXIST;
-	}
-#endif
-	/* a vfio-pci group lives in the host kernel, not in the simulated host */
-	g = d->kind == DEV_SIM ? sphb_sim_group(m, d->iommu_group, true) : NULL;
-	if (d->kind == DEV_SIM && !g)
-		return -ENOMEM;
+	if (!g)
+		return 0; /* emulated: in no PE */
 	before = sphb_eeh_shared_group(phb);
-	for (i = 0; i < phb->npes && phb->pes[i].group != d->iommu_group; i++)
+	for (i = 0; i < phb->npes && phb->pes[i].group != g->number; i++)
 		;
 	if (i == phb->npes) { /* the group's first function on this PHB: a new PE */
 		pes = realloc(phb->pes, (phb->npes + 1) * sizeof(*pes));
 		if (!pes)
 			return -ENOMEM;
 		phb->pes = pes;
-		memset(&phb->pes[phb->npes], 0, sizeof(*pes));
-		phb->pes[phb->npes++].group = d->iommu_group;
 	}
-	if (g)
-		sphb_sim_group_get(m, g);
+	rc = sphb_group_join(g, f);
+	if (rc)
+		return rc;
+	f->iommu_group = g->number;
+	if (i == phb->npes) {
+		memset(&phb->pes[phb->npes], 0, sizeof(*pes));
+		phb->pes[phb->npes++].group = g->number;
+	}
 	pes_update(phb);
 	shared_changed(phb, before);
+	sphb_pe_sync_group(g);
 	return 0;
 }
 
-void sphb_eeh_dev_detach(struct sphb_dev *d)
+void sphb_pe_detach(struct sphb_func *f)
 {
-	if (d->iommu_group < 0)
-		return;
-	int before = sphb_eeh_shared_group(d->phb);
+	struct sphb_group *g = f->group;
+	struct sphb_phb *phb = f->phb;
+	int before;
 
-	if (d->kind == DEV_SIM)
-		sphb_sim_group_put(d->phb->m, d->iommu_group);
-	pes_update(d->phb);
-	shared_changed(d->phb, before);
+	if (!g)
+		return;
+	before = sphb_eeh_shared_group(phb);
+	sphb_group_leave(g, f);
+	pes_update(phb);
+	shared_changed(phb, before);
+	sphb_pe_sync_group(g);
 }
 
 /* phb->pes lists the PHB's IOMMU groups in both PE modes (kept current by
@@ -132,87 +130,117 @@ int sphb_eeh_shared_group(const struct sphb_phb *phb)
 	return phb->npes == 1 ? phb->pes[0].group : -1; /* 0 or >= 2 groups: none */
 }
 
-struct sphb_pe *sphb_eeh_pe_of_dev(const struct sphb_dev *d)
+struct sphb_pe *sphb_eeh_pe_of_func(const struct sphb_func *f)
 {
-	struct sphb_phb *phb = d->phb;
+	struct sphb_phb *phb = f->phb;
 
-	if (d->iommu_group < 0)
+	if (!f->group)
 		return NULL;
 	if (!phb->per_group) /* no PE while EEH is unavailable (0 or >= 2 groups) */
 		return sphb_eeh_shared_group(phb) >= 0 ? &phb->shared_pe : NULL;
-	if (d->pe_idx < phb->npes && phb->pes[d->pe_idx].group == d->iommu_group)
-		return &phb->pes[d->pe_idx];
-	for (unsigned i = 0; i < phb->npes; i++) /* not attached yet */
-		if (phb->pes[i].group == d->iommu_group)
-			return &phb->pes[i];
+	if (f->pe_idx < phb->npes && phb->pes[f->pe_idx].group == f->iommu_group)
+		return &phb->pes[f->pe_idx];
 	return NULL;
 }
 
 struct sphb_pe *sphb_eeh_pe_lookup(struct sphb_phb *phb, uint32_t cfg)
 {
-	const struct sphb_dev *d = sphb_phb_dev(phb, (cfg >> 16) & 0xff, (cfg >> 8) & 0xff);
+	const struct sphb_func *f = sphb_phb_func(phb, cfg_bus(cfg), cfg_devfn(cfg));
 
-	return d ? sphb_eeh_pe_of_dev(d) : NULL;
+	return f ? sphb_eeh_pe_of_func(f) : NULL;
 }
 
-static const struct sphb_sim_group *dev_group(const struct sphb_dev *d)
+uint32_t sphb_eeh_func_pe_addr(const struct sphb_func *f)
 {
-	if (d->iommu_group < 0)
-		return NULL;
-	return sphb_sim_group(d->phb->m, d->iommu_group, false);
+	const struct sphb_pe *pe = sphb_eeh_pe_of_func(f);
+
+	if (!f->phb->per_group)
+		return sphb_shared_pe_addr(f->bus);
+	return pe ? pe->addr : 0;
 }
 
-static bool pe_permanent(const struct sphb_dev *d)
+/* What the function's PE stops: the host's state, and everything once the
+ * PE is permanently unavailable. */
+static uint8_t func_stopped(const struct sphb_func *f)
 {
-	const struct sphb_pe *pe = sphb_eeh_pe_of_dev(d);
-	return pe && pe->permanent;
-}
+	const struct sphb_pe *pe;
 
-/* What the function's PE stops, from the simulated host's group state and
- * the PE's permanent-failure mark. */
-static uint8_t dev_stopped(const struct sphb_dev *d)
-{
-	const struct sphb_sim_group *g = dev_group(d);
-	bool all;
-
-	if (!g)
+	if (!f->group)
 		return 0;
-	all = g->reset_active || pe_permanent(d);
-	return (uint8_t)((all || g->mmio_stopped ? SPHB_STOPPED_MMIO : 0) |
-			 (all || g->dma_stopped ? SPHB_STOPPED_DMA : 0));
+	pe = sphb_eeh_pe_of_func(f);
+	if (pe && pe->permanent)
+		return SPHB_STOPPED_MMIO | SPHB_STOPPED_DMA;
+	return f->group->ops->stopped(f->group);
 }
 
-void sphb_eeh_sync(struct sphb_machine *m)
+static void sync_func(struct sphb_func *f)
 {
-	for (struct sphb_dev *d = m->devices; d; d = d->next_in_machine)
-		atomic_store_explicit(&d->stopped, dev_stopped(d), memory_order_relaxed);
+	uint8_t now = func_stopped(f);
+	uint8_t was = atomic_exchange_explicit(&f->stopped, now, memory_order_relaxed);
+
+	if ((now ^ was) & SPHB_STOPPED_MMIO)
+		sphb_func_maps_update(f, false); /* directly mapped BARs go or come back */
+}
+
+void sphb_pe_sync_group(struct sphb_group *g)
+{
+	for (struct sphb_func *f = g->members; f; f = f->next_in_group)
+		sync_func(f);
+	if (g->phb)
+		sphb_dma_invalidate(g->phb); /* handles' cached translations */
+}
+
+void sphb_pe_sync_phb(struct sphb_phb *phb)
+{
+	for (unsigned i = 0; i < phb->npes; i++) {
+		struct sphb_group *g = sphb_group_find(phb->m, phb->pes[i].group);
+		if (g)
+			for (struct sphb_func *f = g->members; f; f = f->next_in_group)
+				sync_func(f);
+	}
+	sphb_dma_invalidate(phb);
+}
+
+void sphb_pe_sync_all(struct sphb_machine *m)
+{
 	for (unsigned i = 0; i < SPHB_MAX_PHBS; i++)
 		if (m->phbs[i])
-			sphb_dma_invalidate(m->phbs[i]); /* handles' cached translations */
+			sphb_pe_sync_phb(m->phbs[i]);
 }
 
-void sphb_eeh_dev_error(struct sphb_dev *d)
+void sphb_pe_hw_error(struct sphb_func *f)
 {
-	struct sphb_sim_group *g;
+	struct sphb_group *g = f->group;
 
-	if (d->iommu_group < 0)
+	if (!g || !g->ops->hw_error)
 		return;
-	g = sphb_sim_group(d->phb->m, d->iommu_group, false);
-	if (g && !g->mmio_stopped)
-		sphb_sim_freeze(d->phb->m, g);
+	g->ops->hw_error(g);
+	sphb_pe_sync_group(g);
 }
 
-int sphb_eeh_op(struct sphb_phb *phb, struct sphb_pe *pe, int op, const void *err)
+static struct sphb_group *pe_group(struct sphb_phb *phb, const struct sphb_pe *pe)
 {
-	int group = pe->group;
+	struct sphb_group *g = pe->group >= 0 ? sphb_group_find(phb->m, pe->group) : NULL;
 
-	return sphb_host_pe_op(phb->m, &group, group >= 0 ? 1 : 0, (enum sphb_pe_op)op,
-			       (const struct sphb_pe_err *)err);
+	return g && g->phb == phb ? g : NULL;
+}
+
+int sphb_eeh_op(struct sphb_phb *phb, struct sphb_pe *pe, enum sphb_pe_op op, const struct sphb_pe_err *err)
+{
+	struct sphb_group *g = pe_group(phb, pe);
+	int rc;
+
+	if (!g)
+		return -ENODEV; /* a container without groups is never EEH-capable */
+	rc = g->ops->pe_op(g, op, err);
+	if (op != SPHB_PE_GET_STATE)
+		sphb_pe_sync_group(g);
+	return rc;
 }
 
 int sphb_eeh_pe_state(struct sphb_phb *phb, struct sphb_pe *pe, uint32_t *info)
 {
-	const struct sphb_sim_group *g;
+	struct sphb_group *g;
 	int st;
 
 	*info = PE_UNAVAIL_INFO_MS;
@@ -223,22 +251,21 @@ int sphb_eeh_pe_state(struct sphb_phb *phb, struct sphb_pe *pe, uint32_t *info)
 	st = sphb_eeh_op(phb, pe, SPHB_PE_GET_STATE, NULL);
 	if (st != SPHB_PE_STATE_UNAVAIL)
 		return st;
-	g = pe->group >= 0 ? sphb_sim_group(phb->m, pe->group, false) : NULL;
-	if (g && phb->m->now_ms < g->busy_until_ms) {
-		uint64_t left = g->busy_until_ms - phb->m->now_ms;
-		*info = left > PE_UNAVAIL_INFO_MS ? (uint32_t)(left > UINT32_MAX ? UINT32_MAX : left)
-						  : PE_UNAVAIL_INFO_MS;
+	g = pe_group(phb, pe);
+	if (g && g->ops->busy_ms) {
+		uint64_t left = g->ops->busy_ms(g);
+		if (left > PE_UNAVAIL_INFO_MS)
+			*info = left > UINT32_MAX ? UINT32_MAX : (uint32_t)left;
 	}
 	return st;
 }
 
-void sphb_eeh_msix_prereset(struct sphb_phb *phb, int group)
+void sphb_eeh_msix_prereset(struct sphb_phb *phb, const struct sphb_pe *pe)
 {
-	for (unsigned i = 0; i < 256; i++) {
-		struct sphb_dev *d = phb->devs[i];
-		if (d && d->iommu_group >= 0 && (group < 0 || d->iommu_group == group))
-			sphb_dev_msix_prereset(d);
-	}
+	struct sphb_group *g = pe_group(phb, pe);
+
+	for (struct sphb_func *f = g ? g->members : NULL; f; f = f->next_in_group)
+		sphb_func_msix_prereset(f);
 }
 
 void sphb_eeh_phb_reset(struct sphb_phb *phb)
@@ -248,12 +275,12 @@ void sphb_eeh_phb_reset(struct sphb_phb *phb)
 		phb->shared_pe.permanent = false;
 		if (phb->shared_pe.group >= 0)
 			(void)sphb_eeh_op(phb, &phb->shared_pe, SPHB_PE_ENABLE, NULL);
-		sphb_eeh_sync(phb->m);
+		sphb_pe_sync_phb(phb);
 		return;
 	}
 	for (unsigned i = 0; i < phb->npes; i++) {
 		phb->pes[i].permanent = false;
 		(void)sphb_eeh_op(phb, &phb->pes[i], SPHB_PE_ENABLE, NULL);
 	}
-	sphb_eeh_sync(phb->m);
+	sphb_pe_sync_phb(phb);
 }

@@ -18,7 +18,7 @@ check_dev() { # SPEC EXPECTED-STDERR
 	[ "$err" = "$2" ] || no "-device $1: stderr '$err', expected '$2'"
 	[ -z "$out" ] || no "-device $1: stdout not empty"
 }
-check_dev "sim-pci,addr=0x20" "sphb: -device sim-pci: addr=0x20: slot out of range 0..31"
+check_dev "sim-pci,addr=0x20" "sphb: -device sim-pci: addr=0x20: slot 0x20 out of range 0x0..0x1f (addr= is hex)"
 check_dev "sim-pci,addr=2,foo=1" "sphb: -device sim-pci: foo=1: unknown option"
 check_dev "sim-pci,bus=nowhere.0" "sphb: -device sim-pci: bus=nowhere.0: no such bus (a PHB with id=ID has bus ID.0)"
 check_dev "spapr-pci-host-bridge,index=0" "sphb: -device spapr-pci-host-bridge: index=0: PCI host bridges must have unique indexes (index 0 is 'pci')"

@@ -38,9 +38,9 @@ load() {
 # SPEC|EXPECTED: stderr is exactly EXPECTED when it does not end in ': ' or
 # 'index', else it starts with EXPECTED
 cat >"$tmp/devs" <<'EOF'
-sim-pci,addr=0x20|sphb: -device sim-pci: addr=0x20: slot out of range 0..31
-sim-pci,bus=pci.0,addr=0x20,id=d|sphb: -device sim-pci: addr=0x20: slot out of range 0..31
-sim-pci,addr=20|sphb: -device sim-pci: addr=20: slot out of range 0..31
+sim-pci,addr=0x20|sphb: -device sim-pci: addr=0x20: slot 0x20 out of range 0x0..0x1f (addr= is hex)
+sim-pci,bus=pci.0,addr=0x20,id=d|sphb: -device sim-pci: addr=0x20: slot 0x20 out of range 0x0..0x1f (addr= is hex)
+sim-pci,addr=20|sphb: -device sim-pci: addr=20: slot 0x20 out of range 0x0..0x1f (addr= is hex)
 sim-pci,addr=2.8|sphb: -device sim-pci: addr=2.8: 
 sim-pci,addr=zz|sphb: -device sim-pci: addr=zz: 
 sim-pci,addr=2,vendor=0xffff|sphb: -device sim-pci: vendor=0xffff: 

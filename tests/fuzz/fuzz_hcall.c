@@ -104,6 +104,13 @@ static void do_hcall(struct in *in)
 			abort();
 		return;
 	}
+	/* too few registers (or no room for H_GET_TCE's result): refused */
+	if (nargs < (nr == 0x20 ? 3u : nr == 0x1c ? 2u : 4u) ||
+	    (nr == 0x1c && ((b & 0x10) || !((b >> 5) & 1)))) {
+		if (rc != -EINVAL || hret != 12345)
+			abort();
+		return;
+	}
 	if (rc != 0 || (hret != 0 && hret != -1 && hret != -4))
 		abort();
 	if (nr == 0x20 && hret == 0) {

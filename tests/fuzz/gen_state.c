@@ -63,7 +63,7 @@ int main(int argc, char **argv)
 				memcpy(q, p, at);
 				memcpy(q + at, extra, sizeof(extra));
 				memcpy(q + at + sizeof(extra), p + at, n - at);
-				put_le(q + 12, le(q + 12, 4) + 1, 4);
+				st_put_le(q + 12, le(q + 12, 4) + 1, 4);
 				fix(q, n + sizeof(extra));
 				put(argv[1], "optional-section", q, n + sizeof(extra));
 			} else {

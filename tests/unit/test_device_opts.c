@@ -89,8 +89,8 @@ static void devices(void)
 		uint32_t v;
 		CHECK_EQ(t_cfg_read(m, &h, T_BUID0, t_cfgaddr(0, 0, 0, 0), 2, &v), 0);
 	}
-	bad("sim-pci,addr=0x20", -EINVAL, "addr=0x20: slot out of range 0..31");
-	bad("sim-pci,addr=3.8", -EINVAL, "addr=3.8: function out of range 0..7");
+	bad("sim-pci,addr=0x20", -EINVAL, "addr=0x20: slot 0x20 out of range 0x0..0x1f (addr= is hex)");
+	bad("sim-pci,addr=3.8", -EINVAL, "addr=3.8: function 0x8 out of range 0..7");
 	bad("sim-pci,addr=zz", -EINVAL, "addr=zz");
 	bad("sim-pci,addr=10", -EEXIST, "addr=10");
 	bad("sim-pci,bus=nope.0", -EINVAL, "bus=nope.0: no such bus");

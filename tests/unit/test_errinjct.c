@@ -359,11 +359,11 @@ static void test_backend_errors(void)
 	g = sphb_sim_group(m, 1, false);
 	CHECK(g != NULL);
 	if (g) {
-		unsigned saved = g->ndevs;
+		unsigned saved = g->g.nmembers;
 
 		ot = do_open(m, &h, &st);
 		CHECK_EQ(st, 0);
-		g->ndevs = 0; /* the host lost the group: INJECT_ERR -ENODEV */
+		g->g.nmembers = 0; /* the host lost the group: INJECT_ERR -ENODEV */
 		wb32(&h, WB, 0, 0, cfg_a, BUID1, 0);
 		nlogs = h.nlogs;
 		CHECK_EQ(do_inj(m, &h, 7, ot, WB), -1);
@@ -372,7 +372,7 @@ static void test_backend_errors(void)
 		wb64(&h, WB, 0, 0, cfg_a, BUID1, 0);
 		CHECK_EQ(do_inj(m, &h, 0xf, ot, WB), -1);
 		CHECK_EQ(h.nlogs, nlogs + 2);
-		g->ndevs = saved;
+		g->g.nmembers = saved;
 		/* the session survives a failed injection */
 		wb32(&h, WB, 0, 0, cfg_a, BUID1, 0);
 		CHECK_EQ(do_inj(m, &h, 7, ot, WB), 0);

@@ -283,7 +283,7 @@ static void stats(const uint8_t *p, size_t n, struct stats *st)
 			}
 			break;
 		case 4:
-			st->intx += b[dev_state(&sv[i])];
+			st->intx += b[dev_intx(&sv[i])];
 			if (b[5] == 1 && b[6] == 'k') {
 				st->pm_low += (b[dev_cfg(&sv[i]) + 0x44] & 3) != 0;
 				st->msi_pending += le(b + dev_cfg(&sv[i]) + 0x64, 4) != 0;
@@ -321,7 +321,7 @@ static unsigned env_count(const char *name, unsigned dflt)
  * rarely for every run of the property test to save one. */
 static void clone_k_low_power(struct sphb_machine *m, struct mh *H)
 {
-	const struct sphb_dev *d = sphb_dev_by_id(m, "k");
+	struct sphb_func *d = sphb_func_find(m, "k");
 	uint64_t buid;
 	uint32_t cfg;
 	unsigned mo;
@@ -329,7 +329,7 @@ static void clone_k_low_power(struct sphb_machine *m, struct mh *H)
 	if (!d || !d->msi_cap || !d->pm_cap)
 		return;
 	dev_addr(m, "k", &buid, &cfg);
-	mo = d->msi_cap + ((d->cfg_init[d->msi_cap + 2] & 0x80) ? 0x10u : 0xcu);
+	mo = d->msi_cap + ((sphb_func_cfg_read(d, d->msi_cap + 2u, 2) & 0x80) ? 0x10u : 0xcu);
 	(void)t_cfg_write(m, &H->h, buid, cfg | (d->msi_cap + 2u), 2, 1);
 	(void)t_cfg_write(m, &H->h, buid, cfg | mo, 4, 0xffffffffu);
 	(void)sphb_dev_msi(m, "k", 0);
@@ -606,7 +606,7 @@ static void drop(struct edit_ctx *E, unsigned type, uint64_t key)
 
 	memmove(E->p + at, E->p + at + len, E->n - at - len);
 	E->n -= len;
-	put_le(E->p + 12, le(E->p + 12, 4) - 1, 4);
+	st_put_le(E->p + 12, le(E->p + 12, 4) - 1, 4);
 	reparse(E);
 }
 
@@ -659,15 +659,17 @@ static void targeted(void)
 	/* the header */
 	start(&E, s, n); E.p[0] = 'X';
 	EXPECT(-EBADMSG, "bad magic");
-	start(&E, s, n); put_le(E.p + 8, 2, 2);
-	EXPECT(-ENOTSUP, "format version 2");
-	start(&E, s, n); put_le(E.p + 10, 1, 2);
+	start(&E, s, n); st_put_le(E.p + 8, 1, 2);
+	EXPECT(-ENOTSUP, "format version 1");
+	start(&E, s, n); st_put_le(E.p + 8, 3, 2);
+	EXPECT(-ENOTSUP, "format version 3");
+	start(&E, s, n); st_put_le(E.p + 10, 1, 2);
 	EXPECT(-EBADMSG, "reserved header fields");
-	start(&E, s, n); put_le(E.p + 28, 1, 4);
+	start(&E, s, n); st_put_le(E.p + 28, 1, 4);
 	EXPECT(-EBADMSG, "reserved header fields");
-	start(&E, s, n); put_le(E.p + 12, le(E.p + 12, 4) + 1, 4);
+	start(&E, s, n); st_put_le(E.p + 12, le(E.p + 12, 4) + 1, 4);
 	EXPECT(-EBADMSG, "announces");
-	start(&E, s, n); put_le(E.p + 16, n + 1, 8);
+	start(&E, s, n); st_put_le(E.p + 16, n + 1, 8);
 	CHECK_EQ(sphb_machine_load(B, E.p, n), -EBADMSG); /* no fix(): the length is the point */
 	CHECK(strstr(HB.last_error, "the header says") != NULL);
 	start(&E, s, n); E.p[40] ^= 1; /* checksum left stale */
@@ -675,15 +677,15 @@ static void targeted(void)
 	CHECK(strstr(HB.last_error, "checksum") != NULL);
 
 	/* machine */
-	start(&E, s, n); put_le(at(&E, 1, 0, 9), 0, 4);
+	start(&E, s, n); st_put_le(at(&E, 1, 0, 9), 0, 4);
 	EXPECT(-EBADMSG, "token 0");
 	start(&E, s, n); *at(&E, 1, 0, 8) = 2;
 	EXPECT(-EBADMSG, "errinjct session open is 2");
-	start(&E, s, n); put_le(at(&E, 1, 0, 21), 9, 4);
+	start(&E, s, n); st_put_le(at(&E, 1, 0, 21), 9, 4);
 	EXPECT(-EBADMSG, "announces 9 IOMMU groups");
 
 	/* PHB: description, PEs, MSIs */
-	start(&E, s, n); p = at(&E, 2, 1, 0); put_le(p + 13 + p[12] + 20, 0x20000000, 8);
+	start(&E, s, n); p = at(&E, 2, 1, 0); st_put_le(p + 13 + p[12] + 20, 0x20000000, 8);
 	EXPECT(-ENXIO, "dma_win_size is 0x20000000 in the stream, 0x40000000 on this machine");
 	start(&E, s, n); p = at(&E, 2, 1, 0); p[13] = 'q';
 	EXPECT(-ENXIO, "id is 'q' in the stream, 'g' on this machine");
@@ -692,21 +694,21 @@ static void targeted(void)
 	start(&E, s, n); p = at(&E, 2, 1, 0); p[phb_state(find(E.sv, E.ns, 2, 1))] = 1;
 	EXPECT(-EBADMSG, "shared PE is marked permanently unavailable");
 	start(&E, s, n); p = at(&E, 2, 1, 0); o = phb_state(find(E.sv, E.ns, 2, 1)) + 5;
-	put_le(p + o, 9, 4); /* first PE's group */
+	st_put_le(p + o, 9, 4); /* first PE's group */
 	EXPECT(-ENXIO, "no such group");
 	/* MSI allocations: PHB 0 holds a's (4 MSI at 0x1300), PHB 1 c's (2 MSI) */
 	start(&E, s, n); p = at(&E, 2, 0, 0); o = phb_msi(find(E.sv, E.ns, 2, 0));
 	CHECK_EQ(le(p + o + 1, 4), 0x1300); CHECK_EQ(le(p + o + 5, 2), 4);
-	put_le(p + o + 5, 5, 2);
+	st_put_le(p + o + 5, 5, 2);
 	EXPECT(-EBADMSG, "5 MSI vectors (the function has 4)");
 	start(&E, s, n); p = at(&E, 2, 0, 0); o = phb_msi(find(E.sv, E.ns, 2, 0));
-	put_le(p + o + 1, 0x1302, 4);
+	st_put_le(p + o + 1, 0x1302, 4);
 	EXPECT(-EBADMSG, "not 4-aligned");
 	start(&E, s, n); p = at(&E, 2, 1, 0); o = phb_msi(find(E.sv, E.ns, 2, 1));
-	put_le(p + o + 1, 0x1302, 4); /* c's block onto a's */
+	st_put_le(p + o + 1, 0x1302, 4); /* c's block onto a's */
 	EXPECT(-EBADMSG, "allocated twice");
 	start(&E, s, n); p = at(&E, 2, 1, 0); o = phb_msi(find(E.sv, E.ns, 2, 1));
-	put_le(p + o + 1, 0x1fff, 4);
+	st_put_le(p + o + 1, 0x1fff, 4);
 	EXPECT(-EBADMSG, "outside the pool");
 	start(&E, s, n); p = at(&E, 2, 1, 0); o = phb_msi(find(E.sv, E.ns, 2, 1));
 	p[o + 7] = 3;
@@ -719,40 +721,40 @@ static void targeted(void)
 	start(&E, s, n); p = at(&E, 3, 0, 0);
 	CHECK_EQ(le(p + 27, 8), 3);
 	CHECK_EQ(le(p + 35, 8), 0); CHECK_EQ(le(p + 43, 4), 10);
-	put_le(p + 43 + 4 + 8 * 3, 0, 8);
+	st_put_le(p + 43 + 4 + 8 * 3, 0, 8);
 	EXPECT(-EBADMSG, "entry 3 is 0");
 	start(&E, s, n); p = at(&E, 3, 0, 0);
-	put_le(p + 35 + 12 + 80, 10, 8); /* second run starts right after the first */
+	st_put_le(p + 35 + 12 + 80, 10, 8); /* second run starts right after the first */
 	EXPECT(-EBADMSG, "plus a gap");
 	start(&E, s, n); p = at(&E, 3, 0, 0);
-	put_le(p + 35 + 12 + 80 + 12 + 40, 262143, 8); /* third run from the last entry, 1 long: ok */
+	st_put_le(p + 35 + 12 + 80 + 12 + 40, 262143, 8); /* third run from the last entry, 1 long: ok */
 	fix(E.p, E.n);
 	CHECK_EQ(sphb_machine_load(B, E.p, E.n), 0);
 	CHECK_EQ(sphb_machine_load(B, sb, nb), 0);
 	start(&E, s, n); p = at(&E, 3, 0, 0);
-	put_le(p + 35 + 12 + 80 + 12 + 40, 262144, 8);
+	st_put_le(p + 35 + 12 + 80 + 12 + 40, 262144, 8);
 	EXPECT(-EBADMSG, "outside the window");
-	start(&E, s, n); p = at(&E, 3, 0, 0); put_le(p + 6, 0x80000001, 4);
+	start(&E, s, n); p = at(&E, 3, 0, 0); st_put_le(p + 6, 0x80000001, 4);
 	EXPECT(-EBADMSG, "LIOBN 0x80000001");
 	start(&E, s, n); p = at(&E, 3, 0, 0); p[18] = 16;
 	EXPECT(-EBADMSG, "default window at");
-	start(&E, s, n); p = at(&E, 3, 0x101, 0); p[18] = 20; put_le(p + 19, 512, 8);
+	start(&E, s, n); p = at(&E, 3, 0x101, 0); p[18] = 20; st_put_le(p + 19, 512, 8);
 	EXPECT(-EBADMSG, "page shift 20 is not offered");
-	start(&E, s, n); p = at(&E, 3, 0x101, 0); put_le(p + 19, 12345, 8);
+	start(&E, s, n); p = at(&E, 3, 0x101, 0); st_put_le(p + 19, 12345, 8);
 	EXPECT(-EBADMSG, "a power of two");
-	start(&E, s, n); p = at(&E, 3, 0x101, 0); put_le(p + 10, 0x1000000, 8);
+	start(&E, s, n); p = at(&E, 3, 0x101, 0); st_put_le(p + 10, 0x1000000, 8);
 	EXPECT(-EBADMSG, "dynamic windows are at");
-	start(&E, s, n); p = at(&E, 3, 0x101, 0); put_le(p + 10, 0, 8);
+	start(&E, s, n); p = at(&E, 3, 0x101, 0); st_put_le(p + 10, 0, 8);
 	EXPECT(-EBADMSG, "overlaps window 0");
 	start(&E, s, n); p = at(&E, 3, 0x101, 0); p[5] = 2;
 	EXPECT(-EBADMSG, "default window is 2");
 
 	/* devices: a (PHB 0 02.0), b (03.0) drives INTx, e (PHB 1 03.1) */
-	start(&E, s, n); p = at(&E, 4, 0x10, 0); p[dev_state(find(E.sv, E.ns, 4, 0x10))] = 2;
+	start(&E, s, n); p = at(&E, 4, 0x10, 0); p[dev_intx(find(E.sv, E.ns, 4, 0x10))] = 2;
 	EXPECT(-EBADMSG, "INTx level is 2");
-	start(&E, s, n); p = at(&E, 4, 0x18, 0); p[dev_state(find(E.sv, E.ns, 4, 0x18)) + 1] = 0;
+	start(&E, s, n); p = at(&E, 4, 0x18, 0); p[dev_counted(find(E.sv, E.ns, 4, 0x18))] = 0;
 	EXPECT(-EBADMSG, "not counted");
-	start(&E, s, n); p = at(&E, 4, 0x18, 0); p[dev_state(find(E.sv, E.ns, 4, 0x18))] = 0;
+	start(&E, s, n); p = at(&E, 4, 0x18, 0); p[dev_intx(find(E.sv, E.ns, 4, 0x18))] = 0;
 	EXPECT(-EBADMSG, "Status.Interrupt");
 	start(&E, s, n); p = at(&E, 4, 0x18, 0); p[dev_cfg(find(E.sv, E.ns, 4, 0x18)) + 0] ^= 1;
 	EXPECT(-EBADMSG, "config byte 0x000");
@@ -765,7 +767,7 @@ static void targeted(void)
 	EXPECT(-EBADMSG, "Multiple Message Enable 3 above Capable 2");
 	start(&E, s, n); p = at(&E, 4, 0x10, 0); p[dev_fixed(find(E.sv, E.ns, 4, 0x10)) + 14] = 8;
 	EXPECT(-ENXIO, "msi is 0x8 in the stream, 0x4 on this machine");
-	start(&E, s, n); p = at(&E, 4, 0x10, 0); put_le(p + dev_fixed(find(E.sv, E.ns, 4, 0x10)) + 6, 0x8086, 2);
+	start(&E, s, n); p = at(&E, 4, 0x10, 0); st_put_le(p + dev_fixed(find(E.sv, E.ns, 4, 0x10)) + 6, 0x8086, 2);
 	EXPECT(-ENXIO, "vendor is 0x8086");
 	start(&E, s, n); p = at(&E, 4, 0x10, 0); p[dev_fixed(find(E.sv, E.ns, 4, 0x10)) + 2] = 9;
 	EXPECT(-ENXIO, "iommu-group is 0x9");
@@ -777,22 +779,22 @@ static void targeted(void)
 		CHECK_EQ(le(x->body + c + 4, 4), 1);	/* bar1: one chunk */
 		CHECK_EQ(le(x->body + c + 8, 4), 0);	/* at offset 0 */
 		CHECK_EQ(le(x->body + c + 12 + 8, 4), 0x12345678);
-		start(&E, s, n); p = at(&E, 4, 0x119, 0); put_le(p + c + 12 + 8, 0, 4);
+		start(&E, s, n); p = at(&E, 4, 0x119, 0); st_put_le(p + c + 12 + 8, 0, 4);
 		EXPECT(-EBADMSG, "all zeros");
-		start(&E, s, n); p = at(&E, 4, 0x119, 0); put_le(p + c + 8, 64, 4);
+		start(&E, s, n); p = at(&E, 4, 0x119, 0); st_put_le(p + c + 8, 64, 4);
 		EXPECT(-EBADMSG, "chunk 0 at offset 0x40");
 	}
 
 	/* groups: 1 (reset held), 2 (busy, permanent PE), 3 (frozen, failure armed) */
 	start(&E, s, n); p = at(&E, 5, 1, 0); CHECK_EQ(p[10], 1); p[8] = 0;
 	EXPECT(-EBADMSG, "reset is held");
-	start(&E, s, n); p = at(&E, 5, 3, 0); put_le(p + 24, 20, 4);
+	start(&E, s, n); p = at(&E, 5, 3, 0); st_put_le(p + 24, 20, 4);
 	EXPECT(-EBADMSG, "Table 7-75");
-	start(&E, s, n); p = at(&E, 5, 3, 0); put_le(p + 36, 1ull << 40, 8);
+	start(&E, s, n); p = at(&E, 5, 3, 0); st_put_le(p + 36, 1ull << 40, 8);
 	EXPECT(-EBADMSG, "after the machine's clock");
-	start(&E, s, n); p = at(&E, 5, 3, 0); CHECK_EQ(le(p + 44, 4), 2); put_le(p + 48, 0, 4);
+	start(&E, s, n); p = at(&E, 5, 3, 0); CHECK_EQ(le(p + 44, 4), 2); st_put_le(p + 48, 0, 4);
 	EXPECT(-EBADMSG, "host failure injection errno 0");
-	start(&E, s, n); p = at(&E, 5, 3, 0); put_le(p + 4, 3, 4);
+	start(&E, s, n); p = at(&E, 5, 3, 0); st_put_le(p + 4, 3, 4);
 	EXPECT(-ENXIO, "3 functions in the stream, 2 on this machine");
 
 	/* sections: order, trailing bytes, flags, unknown types */
@@ -815,23 +817,23 @@ static void targeted(void)
 		struct sec *g1 = find(E.sv, E.ns, 5, 1);
 		static const uint8_t z[3];
 		size_t pos = g1->at + 12 + g1->len;
-		put_le(E.p + g1->at + 4, g1->len + 3, 8);
+		st_put_le(E.p + g1->at + 4, g1->len + 3, 8);
 		insert(&E, pos, z, sizeof(z));
 		EXPECT(-EBADMSG, "3 bytes left at the end of the group section");
 	}
-	start(&E, s, n); put_le(E.p + E.sv[0].at + 2, 2, 2);
+	start(&E, s, n); st_put_le(E.p + E.sv[0].at + 2, 2, 2);
 	EXPECT(-EBADMSG, "unknown section flags 0x2");
 	{
 		/* an unknown section: refused when mandatory, skipped when optional */
 		uint8_t sec[12 + 5] = { 99, 0, 0, 0, 5, 0, 0, 0, 0, 0, 0, 0, 1, 2, 3, 4, 5 };
 		start(&E, s, n);
 		insert(&E, E.sv[3].at, sec, sizeof(sec));
-		put_le(E.p + 12, le(E.p + 12, 4) + 1, 4);
+		st_put_le(E.p + 12, le(E.p + 12, 4) + 1, 4);
 		EXPECT(-ENOTSUP, "section type 99 is not optional");
 		sec[2] = 1; /* optional */
 		start(&E, s, n);
 		insert(&E, E.sv[3].at, sec, sizeof(sec));
-		put_le(E.p + 12, le(E.p + 12, 4) + 1, 4);
+		st_put_le(E.p + 12, le(E.p + 12, 4) + 1, 4);
 		fix(E.p, E.n);
 		CHECK_EQ(sphb_machine_load(B, E.p, E.n), 0);
 		CHECK(same_save(B, s, n)); /* what v1 knows, saved without the unknown section */
@@ -843,9 +845,9 @@ static void targeted(void)
 	start(&E, s, n); drop(&E, 4, 0x18);
 	EXPECT(-ENXIO, "device 'b' (PHB 0 03.0) of this machine is not in the stream");
 	start(&E, s, n); drop(&E, 5, 2);
-	put_le(at(&E, 1, 0, 21), 2, 4);
+	st_put_le(at(&E, 1, 0, 21), 2, 4);
 	EXPECT(-ENXIO, "IOMMU group 2 of this machine is not in the stream");
-	start(&E, s, n); E.n = 32; put_le(E.p + 12, 0, 4);
+	start(&E, s, n); E.n = 32; st_put_le(E.p + 12, 0, 4);
 	EXPECT(-EBADMSG, "no machine section");
 	start(&E, s, n);
 	{
@@ -863,7 +865,7 @@ static void targeted(void)
 		static const uint8_t stub[12 + 2] = { 2, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 1, 0 };
 		start(&E, s, n);
 		insert(&E, E.sv[1].at, stub, sizeof(stub));
-		put_le(E.p + 12, le(E.p + 12, 4) + 1, 4);
+		st_put_le(E.p + 12, le(E.p + 12, 4) + 1, 4);
 		EXPECT(-EBADMSG, "PHB section of 2 bytes is too short");
 	}
 	start(&E, s, n); p = at(&E, 2, 1, 0); p[13] = 0;
@@ -877,15 +879,15 @@ static void targeted(void)
 		size_t m0 = x->at + 12 + phb_msi(x), sat = x->at;
 		uint8_t dup[8];
 		memcpy(dup, E.p + m0, 8);
-		put_le(E.p + m0 - 4, 2, 4);
-		put_le(E.p + sat + 4, x->len + 8, 8);
+		st_put_le(E.p + m0 - 4, 2, 4);
+		st_put_le(E.p + sat + 4, x->len + 8, 8);
 		insert(&E, m0 + 8, dup, 8);
 		EXPECT(-EBADMSG, "MSI allocation for 02.0 after 02.0");
 	}
 	start(&E, s, n);
 	{
 		/* a section announced longer than the stream */
-		put_le(E.p + E.sv[E.ns - 1].at + 4, E.sv[E.ns - 1].len + 1, 8);
+		st_put_le(E.p + E.sv[E.ns - 1].at + 4, E.sv[E.ns - 1].len + 1, 8);
 		EXPECT(-EBADMSG, "only");
 	}
 	free(E.p);
@@ -915,8 +917,8 @@ static void edge_windows(void)
 	start(&E, sb, nb); drop(&E, 3, 0x300);
 	EXPECT(-EBADMSG, "PHB 3 'n' has ddw=off but no default window");
 	start(&E, sb, nb); p = at(&E, 3, 0x400, 0); p[5] = 0;
-	put_le(p + 10, 0xffffffff00000000ull, 8);
-	put_le(p + 19, 1u << 21, 8);
+	st_put_le(p + 10, 0xffffffff00000000ull, 8);
+	st_put_le(p + 19, 1u << 21, 8);
 	EXPECT(-EBADMSG, "wraps past 2^64");
 	free(E.p);
 	free(sb);
@@ -1030,14 +1032,14 @@ static void format(void)
 	/* a fresh machine: header, machine section, PHBs, windows, devices, groups */
 	s = save(A, &n);
 	CHECK(!memcmp(s, "SPHBSTAT", 8));
-	CHECK_EQ(le(s + 8, 2), 1);
+	CHECK_EQ(le(s + 8, 2), 2);
 	CHECK_EQ(le(s + 10, 2), 0);
 	CHECK_EQ(le(s + 16, 8), n);
 	CHECK_EQ(le(s + 28, 4), 0);
 	{
 		uint32_t crc = (uint32_t)le(s + 24, 4);
 		memcpy(small, s + 24, 4);
-		put_le(s + 24, 0, 4);
+		st_put_le(s + 24, 0, 4);
 		CHECK_EQ(crc32_bits(s, n), crc);
 		memcpy(s + 24, small, 4);
 	}
@@ -1087,9 +1089,11 @@ static void format(void)
 		CHECK_EQ(le(d->body + dev_cfg(d), 2), 0x1014);
 	}
 	{
+		/* group 3: two functions, a saved header each (PHB, devfn, 16 dwords) */
 		struct sec *g = find(sv, ns, 5, 3);
-		CHECK_EQ(g->len, 52);
+		CHECK_EQ(g->len, 52 + 4 + 2 * (2 + 64));
 		CHECK_EQ(le(g->body + 4, 4), 2);
+		CHECK_EQ(le(g->body + 52, 4), 2);
 	}
 	/* save: size query, short buffer, bad arguments */
 	CHECK_EQ(sphb_machine_save(A, NULL, 0, NULL), -ENOSPC);

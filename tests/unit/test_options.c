@@ -317,8 +317,8 @@ static void sim_pci(void)
 	uint32_t v, cfg = 0;
 
 	/* addr: SLOT[.FN] in hex, slot 0..31, function 0..7 */
-	bad("sim-pci,addr=0x20", -EINVAL, "sim-pci: addr=0x20: slot out of range 0..31");
-	CK(!strcmp(h.last_log, "sim-pci: addr=0x20: slot out of range 0..31"));
+	bad("sim-pci,addr=0x20", -EINVAL, "sim-pci: addr=0x20: slot 0x20 out of range 0x0..0x1f (addr= is hex)");
+	CK(!strcmp(h.last_log, "sim-pci: addr=0x20: slot 0x20 out of range 0x0..0x1f (addr= is hex)"));
 	sim_bad("sim-pci,bus=pci.0,addr=20,id=probe", -EINVAL, "sim-pci: addr=20: ");	/* hex 0x20 */
 	sim_bad("sim-pci,bus=pci.0,addr=0x100,id=probe", -EINVAL, "sim-pci: addr=0x100: ");
 	sim_bad("sim-pci,bus=pci.0,addr=8.8,id=probe", -EINVAL, "sim-pci: addr=8.8: ");

@@ -283,7 +283,7 @@ int main(void)
 		 -EINVAL);
 	CHECK(rm == NULL);
 	fclose(err);
-	CHECK(strstr(buf, "sphb: -device sim-pci: addr=0x20: slot out of range 0..31\n") != NULL);
+	CHECK(strstr(buf, "sphb: -device sim-pci: addr=0x20: slot 0x20 out of range 0x0..0x1f (addr= is hex)\n") != NULL);
 	free(buf);
 
 	unlink(gpath);

@@ -38,7 +38,7 @@ static void hash_index(void)
 		CHECK(g != NULL);
 		if (!g)
 			return;
-		CHECK_EQ(g->group, number(i));
+		CHECK_EQ(g->g.number, number(i));
 		g->freezes = i + 1; /* a mark that must survive every growth */
 		CHECK_EQ(m->ngroups, i + 1);
 	}
@@ -48,9 +48,9 @@ static void hash_index(void)
 		CHECK(g != NULL);
 		if (!g)
 			continue;
-		CHECK_EQ(g->group, number(i));
+		CHECK_EQ(g->g.number, number(i));
 		CHECK_EQ(g->freezes, i + 1);
-		CHECK(g == &m->groups[i]);
+		CHECK(&g->g == m->groups[i]);
 		/* create on an existing number: the same entry, nothing added */
 		CHECK(sphb_sim_group(m, number(i), true) == g);
 	}
@@ -94,7 +94,7 @@ static void check_all(int fp, int fs)
 		for (unsigned s = 0; s < NDEV; s++) {
 			uint32_t cfg = t_cfgaddr(0, s, 0, 0), st = 99, v = 0;
 			bool frozen = (int)p == fp && (int)s == fs;
-			struct sphb_dev *d = m->phbs[p]->devs[s << 3];
+			struct sphb_func *d = m->phbs[p]->devs[s << 3];
 			struct sphb_pe *pe;
 
 			if (!present[p][s]) {
@@ -110,7 +110,7 @@ static void check_all(int fp, int fs)
 					pe = &m->phbs[p]->pes[i];
 			CHECK(pe != NULL);
 			CHECK(d->pe_idx < m->phbs[p]->npes && &m->phbs[p]->pes[d->pe_idx] == pe);
-			CHECK(sphb_eeh_pe_of_dev(d) == pe);
+			CHECK(sphb_eeh_pe_of_func(d) == pe);
 			CHECK_EQ(pe_addr(p, cfg), cfg);
 			CHECK_EQ(state2(p, cfg, &st), 0);
 			CHECK_EQ(st, frozen ? 2 : 0);

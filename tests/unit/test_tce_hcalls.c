@@ -97,9 +97,15 @@ static void put_get(void)
 	CHECK_EQ(GET(L0, 0x40000000, &v), H_PARAMETER);
 	CHECK_EQ(v, 0xdead);
 	CHECK_EQ(get(L0, 0), 3);
-	/* registers the caller did not pass read as 0: H_PUT_TCE without r6 clears */
-	CHECK_EQ(hc(0x20, 2, L0, 0, 0x999, 0, NULL), H_SUCCESS);
-	CHECK_EQ(get(L0, 0), 0);
+	/* too few registers is the caller's error, never a silent 0 (an H_PUT_TCE
+	 * without its TCE would unmap): -EINVAL, nothing changed */
+	{
+		uint64_t args[3] = { L0, 0, 0x999 };
+		int64_t hret = 99;
+		CHECK_EQ(sphb_hcall(m, 0x20, args, 2, NULL, 0, &hret), -EINVAL);
+		CHECK_EQ(hret, 99);
+		CHECK_EQ(get(L0, 0), 3);
+	}
 	/* API errors and hcalls that are not ours */
 	{
 		uint64_t args[4] = { L0, 0, 0, 0 };
@@ -107,9 +113,11 @@ static void put_get(void)
 		CHECK_EQ(sphb_hcall(m, 0x20, args, 3, NULL, 0, NULL), -EINVAL);
 		CHECK_EQ(sphb_hcall(m, 0x20, NULL, 3, NULL, 0, &hret), -EINVAL);
 		CHECK_EQ(sphb_hcall(NULL, 0x20, args, 3, NULL, 0, &hret), -EINVAL);
-		CHECK_EQ(sphb_hcall(m, 0x1c, args, 2, NULL, 0, &hret), 0); /* no room for r4: fine */
-		CHECK_EQ(hret, H_SUCCESS);
-		hret = 5;
+		CHECK_EQ(sphb_hcall(m, 0x1c, args, 2, NULL, 0, &hret), -EINVAL); /* no room for r4 */
+		CHECK_EQ(sphb_hcall(m, 0x1c, args, 1, &v, 1, &hret), -EINVAL);	  /* no ioba */
+		CHECK_EQ(sphb_hcall(m, 0x138, args, 3, NULL, 0, &hret), -EINVAL); /* no npages */
+		CHECK_EQ(sphb_hcall(m, 0x13c, args, 3, NULL, 0, &hret), -EINVAL);
+		CHECK_EQ(hret, 5);
 		CHECK_EQ(sphb_hcall(m, 0xf000, args, 1, NULL, 0, &hret), -ENOENT); /* KVMPPC_H_RTAS */
 		CHECK_EQ(sphb_hcall(m, 0x04, args, 1, NULL, 0, &hret), -ENOENT);  /* H_ENTER */
 		CHECK_EQ(sphb_hcall(m, 0x1e, args, 1, NULL, 0, &hret), -ENOENT);
