@@ -6,7 +6,8 @@
 # `sphb run` get the same calls: header reads at every size and offset,
 # all-ones writes with read-back (BAR/ROM sizing, Command, Status W1C, ...),
 # MSI / MSI-X / PCIe capability registers, and every validation branch of
-# qemu-spapr-phb.md §4.1/§9. The intended differences (capability placement,
+# QEMU 7.2's hw/ppc/spapr_pci.c rtas_ibm_read_pci_config() and the other three
+# (counts, size, BUID, device, offset). The intended differences (capability placement,
 # 0x34 compared as zero/non-zero, PCIe capability version, extended-space
 # contents) are documented in qemu_config.py.
 #

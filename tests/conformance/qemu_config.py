@@ -22,7 +22,9 @@ Covered per device:
      MSI is enabled; on a PCIe function, the AER extended capability's
      status/mask/severity registers (values and write masks);
   4. every validation branch of QEMU 7.2 for the four config calls
-     (qemu-spapr-phb.md §4.1 and §9).
+     (hw/ppc/spapr_pci.c: rtas_ibm_read_pci_config(),
+     rtas_ibm_write_pci_config(), rtas_read_pci_config(),
+     rtas_write_pci_config()).
 
 Intended differences (not reported):
   * The capability pointer (0x34) and the capability offsets: QEMU places
@@ -246,7 +248,7 @@ def aer_checks(q, s):
 
 
 def validation_checks(pcie):
-    """QEMU 7.2's validation branches for the four config calls (§4.1, §9).
+    """QEMU 7.2's validation branches for the four config calls (counts, size, BUID, device, offset).
 
     Each check also carries the status QEMU is expected to answer, as a
     self-check that the branch meant is the branch exercised."""

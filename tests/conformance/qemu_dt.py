@@ -23,11 +23,11 @@ qtest and `sphb run`: statuses, counts, types and first IRQ numbers must
 match. Intended differences, which these sequences avoid:
   * function 0 (query) and 2 (reset to default): -3 in QEMU, PAPR in sphb;
     function 6 (32-bit MSI-X, Linux): -3 in QEMU, implemented in sphb;
-  * multi-vector MSI blocks are naturally aligned in sphb (B5; QEMU's
-    first-fit does not align MSI and 2-aligns MSI-X; sphb keeps the MSI-X
-    placement), so a multi-vector MSI may get another first IRQ;
-  * allocations are keyed by bus/devfn in sphb (B6; QEMU keys the raw config
-    word, so a query whose register bits differ fails there with -1).
+  * multi-vector MSI blocks are naturally aligned in sphb (QEMU 7.2's
+    first-fit, spapr_irq_msi_alloc() in hw/ppc/spapr_irq.c, does not align
+    MSI and 2-aligns MSI-X; sphb keeps the MSI-X placement), so a multi-vector MSI may get another first IRQ;
+  * allocations are keyed by bus/devfn in sphb (QEMU 7.2's
+    rtas_ibm_change_msi() keys the raw config word, so a query whose register bits differ fails there with -1).
 """
 import os
 import re

@@ -3,17 +3,20 @@
  * the EEH calls, error injection, MSI allocation, machine resets), and after
  * every operation what the guest and the devices observe is compared with a
  * reference model written here from the specifications alone:
- *   - TCEs: a plain array per DMA window (qemu-spapr-phb.md §7, DESIGN.md
- *     B1-B4 for the windows); compared through H_GET_TCE, sphb_dma_translate()
+ *   - TCEs: a plain array per DMA window (QEMU 7.2 hw/ppc/spapr_iommu.c for
+ *     the TCE hcalls, hw/ppc/spapr_rtas_ddw.c for the windows, without the
+ *     DDW bugs tests/unit/test_tce_dma.c lists); compared through H_GET_TCE, sphb_dma_translate()
  *     and a DMA handle (sphb_dma_xlate answers as sphb_dma_translate);
- *   - PE states: PAPR Table 7-60 for pe-mode=per-group (papr-spec.md C.7.3,
+ *   - PE states: PAPR Table 7-60 for pe-mode=per-group (PAPR §7.3.11,
  *     docs/eeh.md) plus the platform's events (freeze, busy = state 5 with
  *     the time left, at least 1000 ms); compared through
  *     ibm,read-slot-reset-state2, config reads (all-ones while MMIO-stopped)
  *     and DMA (blocked while DMA-stopped);
- *   - MSIs: a set of vectors in use (qemu-spapr-phb.md §4.2, §6.5, B5);
+ *   - MSIs: a set of vectors in use (PAPR §7.3.10.5; QEMU 7.2
+ *     hw/ppc/spapr_pci.c rtas_ibm_change_msi(), except that multi-vector MSI
+ *     blocks are aligned to their size);
  *     compared through ibm,change-msi and query-interrupt-source-number;
- *   - the errinjct session (papr-spec.md C.9, docs/error-log.md §2).
+ *   - the errinjct session (PAPR §7.3.13, docs/error-log.md §2).
  * A mismatch aborts with a message (libFuzzer reports it as a crash).
  * Where the specifications leave an answer open, the model does not check it.
  * SPDX-License-Identifier: MIT */
@@ -174,8 +177,9 @@ struct pe {
 static struct pe pes[NPE];
 
 /* pe-mode=shared (PHB "n"): QEMU forwards every EEH call to the host, so
- * the model is the simulated host of docs/eeh.md (Linux's VFIO EEH, as
- * linux-eeh.md A.5 describes it) per IOMMU group, and the one PE exists
+ * the model is the simulated host of docs/eeh.md (Linux 6.12's VFIO EEH:
+ * drivers/vfio/vfio_iommu_spapr_tce.c, arch/powerpc/kernel/eeh.c) per IOMMU
+ * group, and the one PE exists
  * only while the PHB's pass-through functions form exactly one group */
 struct sgroup {
 	bool reset, mmio, dma;
@@ -803,7 +807,7 @@ static void op_remove(struct in *in)
 		bool was_default = x->is_default;
 		win_off(p, (unsigned)(x - win[p]));
 		if (!win[p][0].on && !win[p][1].on && !was_default)
-			win_default(p); /* PAPR C.11 R-3/-4 */
+			win_default(p); /* PAPR §7.3.27, ibm,remove-pe-dma-window R-3/-4 */
 		want = 0;
 	}
 	rtas("ibm,remove-pe-dma-window", 1, 1, a, r);
@@ -950,7 +954,7 @@ static void op_set_eeh_option(struct in *in)
 	} else {
 		st = pe_visible((unsigned)pe, &info);
 		switch (fn) {
-		case 0: case 1: /* EEH is on by default: both are no-ops (C.7.4) */
+		case 0: case 1: /* EEH is on by default: both are no-ops (PAPR §7.3.11.1) */
 			want = 0;
 			break;
 		case 2: /* Table 7-60: release for load/store */
@@ -986,7 +990,8 @@ static void op_set_slot_reset(struct in *in)
 	} else if (pe == SHARED) {
 		struct sgroup *g = &sg[sh_group()];
 		/* forwarded whatever the state: a reset freezes and holds; the
-		 * deactivation ends it and the host thaws the group (C.15) */
+		 * deactivation ends it and the host thaws the group (Linux's
+		 * eeh_pe_reset(), where PAPR Table 7-60 would refuse) */
 		want = 0;
 		if (fn == 0)
 			g->reset = g->mmio = g->dma = false;
@@ -1253,7 +1258,7 @@ static void op_change_msi(struct in *in)
 		if (first < MSI_FIRST || first - MSI_FIRST > MSI_COUNT - req)
 			FAIL("MSI block 0x%x+%u outside the pool", first, req);
 		if (type == 1 && (first - MSI_FIRST) % pow2_ceil(req))
-			FAIL("MSI block 0x%x+%u not aligned to its size (B5)", first, req);
+			FAIL("MSI block 0x%x+%u not aligned to its size", first, req);
 		if (type == 2 && (first - MSI_FIRST) % 2)
 			FAIL("MSI-X block 0x%x not 2-aligned", first);
 		for (unsigned k = 0; k < req; k++)
@@ -1349,8 +1354,8 @@ static void op_hotplug(struct in *in)
 		EXPECT_EQ("hot plug", sphb_machine_add(m, dev_specs[d]), 0);
 		present[d] = true;
 		/* opening the function hands the PE to the host too: thawed unless
-		 * the host is busy with it or its reset is held (linux-eeh.md A.5
-		 * eeh_dev_open) */
+		 * the host is busy with it or its reset is held (Linux's
+		 * eeh_dev_open() -> eeh_pe_change_owner()) */
 		if (pe == SHARED)
 			sg_thaw(devs[d].sgroup);
 		else if (pe >= 0 && !(now() < pes[pe].busy_until) && pes[pe].st != 1)
@@ -1367,7 +1372,7 @@ static void op_hotplug(struct in *in)
 	if (pe < 0 || pe == SHARED || present[d])
 		return;
 	/* the host gets the PE back and thaws it, unless it is busy with it or
-	 * its reset is held (docs/eeh.md, linux-eeh.md A.5) */
+	 * its reset is held (docs/eeh.md; Linux's eeh_dev_release()) */
 	if (!(now() < pes[pe].busy_until) && pes[pe].st != 1)
 		pes[pe].st = 0;
 	if (!pe_nfuncs((unsigned)pe))

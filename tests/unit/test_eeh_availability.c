@@ -1,9 +1,18 @@
-/* The "EEH available" rule of a pe-mode=shared PHB (qemu-spapr-phb.md §5.1):
+/* The "EEH available" rule of a pe-mode=shared PHB, QEMU 7.2's
+ * (hw/ppc/spapr_pci_vfio.c, spapr_phb_eeh_available() -> hw/vfio/common.c,
+ * vfio_eeh_as_ok(): one VFIO container holding exactly one group):
  * available iff the PHB's pass-through functions come from exactly one host
  * IOMMU group; emulated functions do not matter; evaluated on every call and
- * at every PHB reset (§5.4), so hot plug and unplug change the answer at any
- * moment. A group cannot span two PHBs. A per-group PHB with no group has no
- * PE at all. SPDX-License-Identifier: MIT */
+ * at every PHB reset (spapr_phb_vfio_reset() enables EEH only when
+ * available), so hot plug and unplug change the answer at any moment. When
+ * unavailable every one of the six EEH calls answers -3
+ * (hw/ppc/spapr_pci.c, rtas_ibm_set_eeh_option() and the others).
+ * A group cannot span two PHBs. A per-group PHB with no group has no PE at all.
+ *
+ * Sections: fixed layouts with 0, 1 and 2 groups; hot plug and unplug
+ * (two sequences); a frozen group unplugged and plugged again; a group
+ * that would span two PHBs; a per-group PHB without a group.
+ * SPDX-License-Identifier: MIT */
 #include <stdbool.h>
 
 #include "harness.h"
@@ -87,6 +96,39 @@ static unsigned count_refused(uint64_t buid, uint32_t cfg)
 			       __FILE__, __LINE__, why, _n); t_failures++; } \
 } while (0)
 
+/* Every one of the six calls with a device address on bus 0 answers -3
+ * (EEH unavailable on PHB 0); `why` names the layout. */
+static void all_unavailable(const char *why)
+{
+	uint32_t a[8] = { 0x1000, 0, 0, 1, 0, 0, 0, 1 }, r[5];
+	int bad = 0;
+	bad |= call(T_BUID0, "ibm,set-eeh-option", 4, 1, a, r) != -3;
+	bad |= call(T_BUID0, "ibm,get-config-addr-info2", 4, 2, a, r) != -3 || r[1] != T_SENTINEL;
+	a[3] = 0;
+	bad |= call(T_BUID0, "ibm,get-config-addr-info2", 4, 2, a, r) != -3;
+	bad |= call(T_BUID0, "ibm,read-slot-reset-state2", 3, 4, a, r) != -3 || r[1] != T_SENTINEL;
+	a[3] = 1;
+	bad |= call(T_BUID0, "ibm,set-slot-reset", 4, 1, a, r) != -3;
+	bad |= call(T_BUID0, "ibm,configure-pe", 3, 1, a, r) != -3;
+	bad |= call(T_BUID0, "ibm,slot-error-detail", 8, 1, a, r) != -3;
+	if (bad) {
+		fprintf(stderr, "not every EEH call answered -3 (%s)\n", why);
+		t_failures++;
+	}
+}
+
+/* read-slot-reset-state2 on PHB 0 while EEH is available: Status 0,
+ * Capabilities 1, Unavailable Info 1000 (QEMU 7.2
+ * rtas_ibm_read_slot_reset_state2()); returns the state. */
+static uint32_t state0(void)
+{
+	uint32_t a[3] = { PE }, r[4];
+	CHECK_EQ(call(T_BUID0, "ibm,read-slot-reset-state2", 3, 4, a, r), 0);
+	CHECK_EQ(r[2], 1);
+	CHECK_EQ(r[3], 1000);
+	return r[1];
+}
+
 static void fresh(const char *d1, const char *d2, const char *d3)
 {
 	if (m)
@@ -102,6 +144,8 @@ static void fresh(const char *d1, const char *d2, const char *d3)
 #define P2 "sim-pci,bus=pci.0,addr=3,id=p2,iommu-group=2"
 #define E1 "sim-pci,bus=pci.0,addr=5,id=e1"
 #define E2 "sim-pci,bus=pci.0,addr=6,id=e2"
+
+/* ---- fixed layouts ------------------------------------------------------------ */
 
 static void test_static(void)
 {
@@ -134,6 +178,8 @@ static void test_static(void)
 	fresh(P1, P1B, P2);
 	UNAVAILABLE(T_BUID0, PE, "group 1 twice + group 2");
 }
+
+/* ---- hot plug and unplug --------------------------------------------------------- */
 
 static void test_hotplug(void)
 {
@@ -171,7 +217,8 @@ static void test_hotplug(void)
 	CHECK_EQ(st, 2);
 	CHECK_EQ(sphb_machine_add(m, P2), 0);
 	CHECK_EQ(rsrs(T_BUID0, PE, &st), -3);
-	/* a PHB reset while unavailable does not ENABLE (§5.4 step 3) */
+	/* a PHB reset while unavailable does not ENABLE (QEMU 7.2
+	 * spapr_phb_vfio_reset()) */
 	CHECK_EQ(sphb_machine_reset(m), 0);
 	{
 		const char *name = NULL;
@@ -187,10 +234,37 @@ static void test_hotplug(void)
 	CHECK_EQ(st, 0);
 }
 
+/* A second sequence, starting from one emulated function: groups 7 and 8
+ * come and go (all six calls checked at each step); test_group_spans_phbs2()
+ * goes on from here. */
+static void test_hotplug2(void)
+{
+	if (m)
+		t_free(m, &h);
+	m = t_machine(&h, "sim-pci,addr=2,id=emu", NULL);
+	all_unavailable("0 groups");
+	/* 1 group (emulated neighbours do not matter) */
+	CHECK_EQ(sphb_machine_add(m, "sim-pci,addr=3,id=p1,iommu-group=7"), 0);
+	CHECK_EQ(state0(), 0);
+	CHECK_EQ(sphb_machine_add(m, "sim-pci,addr=4,id=p1b,iommu-group=7"), 0);
+	CHECK_EQ(state0(), 0);
+	/* 2 groups: unavailable, re-evaluated on the next call */
+	CHECK_EQ(sphb_machine_add(m, "sim-pci,addr=5,id=p2,iommu-group=8"), 0);
+	all_unavailable("2 groups");
+	CHECK_EQ(sphb_machine_del(m, "p2"), 0);
+	CHECK_EQ(state0(), 0);
+	CHECK_EQ(sphb_machine_del(m, "p1"), 0);
+	CHECK_EQ(state0(), 0);
+	CHECK_EQ(sphb_machine_del(m, "p1b"), 0);
+	all_unavailable("all pass-through devices unplugged");
+}
+
+/* ---- a frozen group unplugged and plugged again ------------------------------------ */
+
 /* Hot-unplugging a function of a frozen group gives it back to the host,
- * which thaws the PE (linux-eeh.md A.5, eeh_dev_release ->
- * eeh_pe_change_owner); a function of the group plugged again finds its PE
- * thawed. */
+ * which thaws the PE (Linux 6.12 arch/powerpc/kernel/eeh.c,
+ * eeh_dev_release() -> eeh_pe_change_owner()); a function of the group
+ * plugged again finds its PE thawed. */
 static void test_replug_frozen(void)
 {
 	uint32_t st, v = 0;
@@ -207,6 +281,8 @@ static void test_replug_frozen(void)
 	CHECK_EQ(t_cfg_read(m, &h, T_BUID0, t_cfgaddr(0, 2, 0, 0), 4, &v), 0);
 	CHECK_EQ(v, 0x53481014u);
 }
+
+/* ---- a group cannot span two PHBs -------------------------------------------------- */
 
 static void test_group_spans_phbs(void)
 {
@@ -242,6 +318,17 @@ static void test_group_spans_phbs(void)
 	UNAVAILABLE(BUID1, PE, "phb1 empty again");
 }
 
+/* The same on test_hotplug2()'s machine: group 7 on pci.0 refuses phb1. */
+static void test_group_spans_phbs2(void)
+{
+	CHECK_EQ(sphb_machine_add(m, "sim-pci,addr=3,id=p1,iommu-group=7"), 0);
+	CHECK_EQ(sphb_machine_add(m, "spapr-pci-host-bridge,index=1,id=phb1"), 0);
+	CHECK(sphb_machine_add(m, "sim-pci,bus=phb1.0,addr=3,id=x,iommu-group=7") < 0);
+	CHECK(strstr(h.last_log, "iommu-group=7") != NULL);
+}
+
+/* ---- a per-group PHB without a group ------------------------------------------------ */
+
 static void test_per_group_no_group(void)
 {
 	if (m)
@@ -267,6 +354,8 @@ int main(void)
 	test_replug_frozen();
 	test_group_spans_phbs();
 	test_per_group_no_group();
+	test_hotplug2();
+	test_group_spans_phbs2();
 	if (m)
 		t_free(m, &h);
 	return t_result();

@@ -1,14 +1,25 @@
-/* What a PE state does to its functions, as the guest sees it:
- * - MMIO Stopped (papr-spec.md C.6 R1-5.4.1.1-8, C.4): config and BAR loads
- *   return all-ones of the access size with Status 0, stores are dropped,
- *   until set-eeh-option 2 (state 4) or a reset deactivation;
- * - DMA Stopped (R1-5.4.1.1-9): MSIs are blocked until set-eeh-option 3;
- * - a BAR load the function cannot decode freezes an EEH-capable PE, never
- *   an emulated function (DESIGN.md §6, linux-eeh.md B.10);
- * - the host kernel's VFIO semantics (linux-eeh.md A.5): ENABLE thaws,
- *   DISABLE is a no-op, RESET_HOT/FUNDAMENTAL freeze first and block config,
- *   DEACTIVATE restores the BARs and thaws; hold 250 ms / settle 1800 ms in
- *   virtual time, never slept. SPDX-License-Identifier: MIT */
+/* What a PE state does to its functions, as the guest sees it.
+ *
+ * Sections:
+ *   - MMIO Stopped (PAPR §5.4.1.1, R1-5.4.1.1-8; §7.3.4.1): config and BAR
+ *     loads return all-ones of the access size with Status 0, stores are
+ *     dropped, until set-eeh-option 2 (state 4) or a reset deactivation;
+ *     DMA Stopped (R1-5.4.1.1-9): MSIs are blocked until set-eeh-option 3;
+ *     an emulated neighbour is never affected;
+ *   - decode freeze: a BAR load the function cannot decode (Memory Space
+ *     off) freezes an EEH-capable PE, never an emulated function (docs/eeh.md;
+ *     what Linux's eeh_dev_break debugfs knob provokes, arch/powerpc/kernel/
+ *     eeh.c, eeh_break_device());
+ *   - the host kernel's VFIO EEH semantics (Linux 6.12
+ *     drivers/vfio/vfio_iommu_spapr_tce.c, vfio_spapr_ioctl_eeh_pe_op() ->
+ *     arch/powerpc/kernel/eeh.c, eeh_pe_set_option() / eeh_pe_reset()):
+ *     ENABLE thaws, DISABLE is a no-op, RESET_HOT/FUNDAMENTAL freeze first and
+ *     block config, DEACTIVATE restores the BARs and thaws; hold 250 ms /
+ *     settle 1800 ms (Linux's EEH_PE_RST_HOLD_TIME and EEH_PE_RST_SETTLE_TIME,
+ *     arch/powerpc/include/asm/eeh.h) in virtual time, never slept.
+ * Each section runs on the two-function machine of fresh() and then, in
+ * order, on a smaller one (small_*(): a 4 KiB BAR, no capabilities).
+ * SPDX-License-Identifier: MIT */
 #include <time.h>
 
 #include "harness.h"
@@ -129,6 +140,8 @@ static void check_stopped_loads(void)
 	CHECK_EQ(ld("a", 6, 0, 4), 0xffffffffu);
 }
 
+/* ---- MMIO and DMA stopped -------------------------------------------------------- */
+
 static void test_stopped(void)
 {
 	fresh();
@@ -173,6 +186,43 @@ static void test_stopped(void)
 	CHECK_EQ(state(), 0);
 	CHECK_EQ(sphb_dev_msi(m, "a", 0), -EAGAIN);
 }
+
+/* The small machine: p (group 5, slot 2) and e (emulated, slot 3), each
+ * with a 4 KiB mem32 BAR 0; small_decode_freeze() and small_host() go on
+ * from the state small_stopped() leaves. */
+static void small_stopped(void)
+{
+	if (m)
+		t_free(m, &h);
+	m = t_machine(&h, "sim-pci,addr=2,id=p,iommu-group=5,bar0=mem32:4K",
+		      "sim-pci,addr=3,id=e,bar0=mem32:4K", NULL);
+	/* program BARs and enable memory decoding on both */
+	CHECK_EQ(t_cfg_write(m, &h, T_BUID0, CFG_A | 0x10, 4, 0x80001000), 0);
+	CHECK_EQ(t_cfg_write(m, &h, T_BUID0, CFG_A | 0x04, 2, 0x0006), 0);
+	CHECK_EQ(t_cfg_write(m, &h, T_BUID0, CFG_E | 0x04, 2, 0x0002), 0);
+	CHECK_EQ(sphb_mmio_write(m, "p", 0, 0, 4, 0x11111111), 0);
+	CHECK_EQ(ld("p", 0, 0, 4), 0x11111111);
+
+	/* stopped: config loads all-ones of the access size, stores dropped; MMIO likewise */
+	CHECK_EQ(sphb_host_freeze(m, "p", NULL), 0);
+	CHECK_EQ(rd(CFG_A, 0, 4), 0xffffffff);
+	CHECK_EQ(rd(CFG_A, 0, 2), 0xffff);
+	CHECK_EQ(rd(CFG_A, 0x3c, 1), 0xff);
+	CHECK_EQ(t_cfg_write(m, &h, T_BUID0, CFG_A | 0x3c, 1, 0x42), 0);
+	CHECK_EQ(ld("p", 0, 0, 4), 0xffffffff);
+	CHECK_EQ(sphb_mmio_write(m, "p", 0, 0, 4, 0x22222222), 0);
+	CHECK_EQ(rd(CFG_E, 0, 2), 0x1014);		/* the emulated device is unaffected */
+	/* MMIO thawed (state 4): loads work again, the dropped stores stayed dropped */
+	CHECK_EQ(seo(2), 0);
+	CHECK_EQ(state(), 4);
+	CHECK_EQ(rd(CFG_A, 0, 2), 0x1014);
+	CHECK_EQ(rd(CFG_A, 0x3c, 1), 0);
+	CHECK_EQ(ld("p", 0, 0, 4), 0x11111111);
+	CHECK_EQ(seo(3), 0);
+	CHECK_EQ(state(), 0);
+}
+
+/* ---- decode freeze ------------------------------------------------------------ */
 
 static void test_decode_freeze(void)
 {
@@ -226,6 +276,24 @@ static void test_decode_freeze(void)
 	wr(CFG_E, 0x04, 2, 0x0006);
 	CHECK_EQ(ld("e", 0, 0x100, 4), 0x11223344u);	/* contents kept */
 }
+
+static void small_decode_freeze(void)
+{
+	/* a BAR load with Memory Space disabled freezes an EEH-capable PE (eeh_dev_break) ... */
+	CHECK_EQ(t_cfg_write(m, &h, T_BUID0, CFG_A | 0x04, 2, 0x0000), 0);
+	CHECK_EQ(ld("p", 0, 0, 4), 0xffffffff);
+	CHECK_EQ(state(), 2);
+	CHECK_EQ(seo(2), 0);
+	CHECK_EQ(seo(3), 0);
+	CHECK_EQ(state(), 0);
+	/* ... but never an emulated device */
+	CHECK_EQ(t_cfg_write(m, &h, T_BUID0, CFG_E | 0x04, 2, 0x0000), 0);
+	CHECK_EQ(ld("e", 0, 0, 4), 0xffffffff);
+	CHECK_EQ(rd(CFG_E, 0, 2), 0x1014);
+	CHECK_EQ(state(), 0);
+}
+
+/* ---- the host kernel's semantics: ENABLE, DISABLE, resets ---------------------- */
 
 static double wall_ms(void)
 {
@@ -324,11 +392,40 @@ static void test_host_semantics(void)
 	}
 }
 
+static void small_host(void)
+{
+	/* host reset: freeze + config blocked while asserted, 250 ms hold;
+	 * deactivate: 1800 ms settle, BARs restored, decoding back on, thawed */
+	CHECK_EQ(t_cfg_write(m, &h, T_BUID0, CFG_A | 0x04, 2, 0x0002), 0);
+	{
+		uint64_t t0 = sphb_clock_ms(m);
+		CHECK_EQ(ssr(1), 0);
+		CHECK_EQ(sphb_clock_ms(m) - t0, 250);
+		CHECK_EQ(state(), 1);
+		CHECK_EQ(rd(CFG_A, 0, 4), 0xffffffff);
+		CHECK_EQ(ssr(0), 0);
+		CHECK_EQ(sphb_clock_ms(m) - t0, 250 + 1800);
+		CHECK_EQ(state(), 0);
+		CHECK_EQ(rd(CFG_A, 0x10, 4), 0x80001000);
+		CHECK(rd(CFG_A, 0x04, 2) & 0x2);
+		CHECK_EQ(ld("p", 0, 0, 4), 0);		/* the function was reset: registers cleared */
+	}
+	/* ENABLE thaws a frozen PE; DISABLE changes nothing */
+	CHECK_EQ(sphb_host_freeze(m, "p", NULL), 0);
+	CHECK_EQ(seo(0), 0);
+	CHECK_EQ(state(), 2);
+	CHECK_EQ(seo(1), 0);
+	CHECK_EQ(state(), 0);
+}
+
 int main(void)
 {
 	test_stopped();
 	test_decode_freeze();
 	test_host_semantics();
+	small_stopped();
+	small_decode_freeze();
+	small_host();
 	if (m)
 		t_free(m, &h);
 	return t_result();

@@ -1,8 +1,24 @@
-/* pe-mode=per-group (DESIGN.md §6): every cell of PAPR Table 7-60
- * (papr-spec.md C.7.3), PE addressing (C.7.7, DESIGN.md §6), calls
- * addressed by the PE address or any function inside the PE (C.7.6 -4,
- * C.7.8), per-PE isolation (C.5 R1-5.1-3/-4), and the unavailable states
- * 5T / 5P (C.7.1 -4, C.7.8 -12/-13). SPDX-License-Identifier: MIT */
+/* pe-mode=per-group: one PE per host IOMMU group (docs/eeh.md, "PE modes"),
+ * the PAPR model a pe-mode=shared PHB (QEMU's) cannot give.
+ *
+ * Sections:
+ *   - Table 7-59/7-60 (PAPR §7.3.11, "PE State Transition Table" and "PE
+ *     State Control"): every cell, status and resulting state, for
+ *     set-eeh-option 2/3 and set-slot-reset 0/1/3 from states 0, 1, 2, 4,
+ *     5 temporarily (5T) and 5 permanently (5P), on two layouts, with a
+ *     neighbour PE that never changes;
+ *   - set-eeh-option 0/1 (Table 7-59, R1-7.3.11-2) and invalid options;
+ *   - PE addressing (ibm,get-config-addr-info2, PAPR §7.3.11.4): the PE
+ *     config address is the group's lowest function with register bits 0,
+ *     mode 1 for one function and 2 for several; hot plug moves both;
+ *   - calls addressed by the PE address or any function inside the PE
+ *     (R1-7.3.11.3-4, §7.3.11.5), -3 outside every PE (R1-7.3.11-3);
+ *   - isolation: one PE's state never touches another's (PAPR §5.1,
+ *     R1-5.1-3/-4);
+ *   - the unavailable states: 5 with info >= 1000 while the host is busy
+ *     (R1-7.3.11-4), 5 with info 0 after slot-error-detail function 2 until
+ *     a partition reboot (R1-7.3.11.5-12/-13).
+ * SPDX-License-Identifier: MIT */
 #include "harness.h"
 
 #define BUID1 (T_BUID0 + 1)
@@ -65,7 +81,8 @@ static int32_t sed(uint32_t cfg, uint32_t fn)
 }
 
 /* read-slot-reset-state2 (4 outputs): Status 0; returns the state, *info
- * the Unavailable Info. Capabilities is 1 unless the state is 5 (C.7.6). */
+ * the Unavailable Info. Capabilities is 1 unless the state is 5
+ * (PAPR §7.3.11.3). */
 static uint32_t state_info(uint32_t cfg, uint32_t *info)
 {
 	uint32_t a[3] = { cfg, HI, LO }, r[4];
@@ -89,12 +106,12 @@ static uint32_t cfg_rd(uint32_t cfg, unsigned off, unsigned size)
 	return v;
 }
 
-/* ---- Table 7-60 ---- */
+/* ---- Table 7-60 ----------------------------------------------------------- */
 
 enum { S0, S1, S2, S4, S5T, S5P, NSTATES };
 static const char *const sname[NSTATES] = { "0", "1", "2", "4", "5T", "5P" };
 
-/* Put PE A in state s by the means PAPR names (C.7.2). */
+/* Put PE A in state s by the means PAPR names (Table 7-59). */
 static void enter(int s)
 {
 	switch (s) {
@@ -160,6 +177,83 @@ static void row(const char *what, int is_seo, uint32_t fn, const struct cell cel
 	}
 }
 
+/* The second layout: two single-function PEs, slot 2 (group 1) and slot 3
+ * (group 2), both PCIe; S5T is a 60 s host busy period. */
+#define PAIR_B 0x00001800u	/* slot 3 */
+
+static const uint32_t state_of[NSTATES] = { 0, 1, 2, 4, 5, 5 };
+
+static int32_t call4(const char *name, uint32_t cfg, uint32_t fn)
+{
+	uint32_t a[4] = { cfg, HI, LO, fn }, r[1];
+	t_rtas_n(m, &h, (uint32_t)t_token(name), 4, 1, a, r);
+	return (int32_t)r[0];
+}
+
+/* read-slot-reset-state2: Status 0 and Capabilities 1 in every state */
+static uint32_t pair_state(uint32_t cfg, uint32_t *info)
+{
+	uint32_t a[3] = { cfg, HI, LO }, r[4];
+	t_rtas_n(m, &h, (uint32_t)t_token("ibm,read-slot-reset-state2"), 3, 4, a, r);
+	CHECK_EQ(r[0], 0);
+	CHECK_EQ(r[2], 1);
+	if (info)
+		*info = r[3];
+	return r[1];
+}
+
+/* A fresh two-PE machine with PE A in state s. */
+static void fresh_pair(int s)
+{
+	if (m)
+		t_free(m, &h);
+	m = t_machine(&h, "spapr-pci-host-bridge,index=1,id=phb1,pe-mode=per-group",
+		      "sim-pci,bus=phb1.0,addr=2,id=a,iommu-group=1,pcie=on",
+		      "sim-pci,bus=phb1.0,addr=3,id=b,iommu-group=2,pcie=on", NULL);
+	switch (s) {
+	case S1:
+		CHECK_EQ(call4("ibm,set-slot-reset", PE_A, 1), 0);
+		break;
+	case S2:
+		CHECK_EQ(sphb_host_freeze(m, "a", NULL), 0);
+		break;
+	case S4:
+		CHECK_EQ(sphb_host_freeze(m, "a", NULL), 0);
+		CHECK_EQ(call4("ibm,set-eeh-option", PE_A, 2), 0);
+		break;
+	case S5T:
+		CHECK_EQ(sphb_host_busy(m, "a", 60000), 0);
+		break;
+	case S5P: {
+		uint32_t a[8] = { PE_A, HI, LO, 0, 0, LOGBUF, 2048, 2 }, r[1];
+		t_rtas_n(m, &h, (uint32_t)t_token("ibm,slot-error-detail"), 8, 1, a, r);
+		CHECK_EQ(r[0], 0);
+		break;
+	}
+	}
+}
+
+static void row_pair(const char *call, uint32_t fn, const struct cell *cells)
+{
+	for (int s = 0; s < NSTATES; s++) {
+		uint32_t info, st;
+		int32_t got;
+
+		fresh_pair(s);
+		CHECK_EQ(pair_state(PE_A, NULL), state_of[s]);
+		got = call4(call, PE_A, fn);
+		st = pair_state(PE_A, &info);
+		if (got != cells[s].status || st != state_of[cells[s].result]) {
+			fprintf(stderr, "%s(%u) from state %s: status %d state %u, expected %d and %u\n",
+				call, fn, sname[s], got, st, cells[s].status, state_of[cells[s].result]);
+			t_failures++;
+		}
+		if (st == 5)
+			CHECK(cells[s].result == S5P ? info == 0 : info >= 1000);
+		CHECK_EQ(pair_state(PAIR_B, NULL), 0); /* the neighbour PE never moves */
+	}
+}
+
 static void test_table_7_60(void)
 {
 	static const struct cell seo2[NSTATES] = {
@@ -176,9 +270,16 @@ static void test_table_7_60(void)
 	row("set-slot-reset 0", 0, 0, ssr0);
 	row("set-slot-reset 1", 0, 1, ssr13);
 	row("set-slot-reset 3", 0, 3, ssr13);
+
+	/* the same cells on the two-PE layout */
+	row_pair("ibm,set-eeh-option", 2, seo2);
+	row_pair("ibm,set-eeh-option", 3, seo3);
+	row_pair("ibm,set-slot-reset", 0, ssr0);
+	row_pair("ibm,set-slot-reset", 1, ssr13);
+	row_pair("ibm,set-slot-reset", 3, ssr13);
 }
 
-/* ---- PE addressing ---- */
+/* ---- PE addressing --------------------------------------------------------- */
 
 static void test_addressing(void)
 {
@@ -196,7 +297,7 @@ static void test_addressing(void)
 	CHECK_EQ(info, PE_B);
 	CHECK_EQ(gcai(PE_B | 0x3c, 0, &info), 0);
 	CHECK_EQ(info, PE_B);
-	/* not in a PE: -3 (C.7.7), info untouched */
+	/* not in a PE: -3 (PAPR §7.3.11.4), info untouched */
 	CHECK_EQ(gcai(EMU, 0, &info), -3);
 	CHECK_EQ(info, T_SENTINEL);
 	CHECK_EQ(gcai(t_cfgaddr(0, 9, 0, 0), 0, &info), -3);
@@ -245,7 +346,7 @@ static void test_addressing(void)
 	CHECK_EQ(info, 2);
 }
 
-/* ---- calls addressed by the PE address or any function of the PE ---- */
+/* ---- calls addressed by the PE address or any function of the PE --------- */
 
 static void test_any_function(void)
 {
@@ -292,9 +393,17 @@ static void test_any_function(void)
 		CHECK_EQ(call("ibm,read-slot-reset-state2", 3, 4, a, r), -3);
 		CHECK_EQ(call("ibm,configure-pe", 3, 1, a, r), -3);
 	}
+
+	/* two-PE layout: any function of the PE addresses it (R1-7.3.11.3-4),
+	 * an emulated or absent one does not */
+	fresh_pair(S2);
+	CHECK_EQ(call4("ibm,set-eeh-option", PE_A | 0xff, 2), 0); /* register bits ignored */
+	CHECK_EQ(pair_state(PE_A, NULL), 4);
+	CHECK_EQ(call4("ibm,set-eeh-option", 0x2000, 3), -3);	  /* slot 4: nothing there */
+	CHECK_EQ(pair_state(PE_A, NULL), 4);
 }
 
-/* ---- isolation ---- */
+/* ---- isolation -------------------------------------------------------------- */
 
 static void program_bar(uint32_t cfg, const char *id, uint32_t bar, uint32_t val)
 {
@@ -363,7 +472,7 @@ static void test_isolation(void)
 	CHECK_EQ(cfg_rd(EMU, 0, 4), 0x53481014u);
 }
 
-/* ---- 5T and 5P ---- */
+/* ---- 5T and 5P --------------------------------------------------------------- */
 
 static void test_unavailable(void)
 {
@@ -413,7 +522,7 @@ static void test_unavailable(void)
 	CHECK_EQ(sphb_machine_reset(m), 0);
 	CHECK_EQ(state_info(PE_A, &info), 0);
 	CHECK_EQ(cfg_rd(PE_A, 0, 4), 0x53481014u);
-	CHECK_EQ(sed(PE_A, 1), 1);	/* available again: no log (R-8) */
+	CHECK_EQ(sed(PE_A, 1), 1);	/* available again: no log (R1-7.3.11.5-8) */
 	CHECK_EQ(state(PE_B), 0);
 
 	/* a machine reset also thaws frozen PEs, every one of them */
@@ -422,7 +531,20 @@ static void test_unavailable(void)
 	CHECK_EQ(sphb_machine_reset(m), 0);
 	CHECK_EQ(state(PE_A), 0);
 	CHECK_EQ(state(PE_B), 0);
+
+	/* two-PE layout: 5T clears when the host is done; 5P only with a reset
+	 * of the machine */
+	fresh_pair(S5T);
+	CHECK_EQ(sphb_clock_advance(m, 60000), 0);
+	CHECK_EQ(pair_state(PE_A, NULL), 0);
+	fresh_pair(S5P);
+	CHECK_EQ(sphb_clock_advance(m, 3600000), 0);
+	CHECK_EQ(pair_state(PE_A, NULL), 5);
+	CHECK_EQ(sphb_machine_reset(m), 0);
+	CHECK_EQ(pair_state(PE_A, NULL), 0);
 }
+
+/* ---- set-eeh-option 0/1 and invalid options --------------------------------- */
 
 /* set-eeh-option 0/1 obey Table 7-59 (R1-7.3.11-2): EEH is on by default
  * (R1-5.1-8), so 0 is a no-op and 1 only the driver's "EEH-aware" signal;
@@ -452,6 +574,13 @@ static void test_enable_disable(void)
 	CHECK_EQ(seo(PE_A, 5), -3);
 	CHECK_EQ(seo(PE_A, 0xffffffffu), -3);
 	CHECK_EQ(state(PE_B), 0);
+
+	/* two-PE layout, from state 2: other options -3, no change */
+	fresh_pair(S2);
+	CHECK_EQ(call4("ibm,set-eeh-option", PE_A, 4), -3);
+	CHECK_EQ(call4("ibm,set-eeh-option", PE_A, 5), -3);
+	CHECK_EQ(call4("ibm,set-slot-reset", PE_A, 2), -3);
+	CHECK_EQ(pair_state(PE_A, NULL), 2);
 }
 
 int main(void)

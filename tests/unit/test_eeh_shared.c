@@ -1,12 +1,29 @@
-/* pe-mode=shared: every branch of qemu-spapr-phb.md §4.3 (the six EEH RTAS
- * calls as QEMU 7.2-10.0 answers them), §5.3 (op mapping) and §5.4 (PHB
- * reset re-enables the PE). Expected values come from the specs only.
+/* pe-mode=shared: the six EEH RTAS calls as QEMU 7.2 answers them (the
+ * same through 10.0), every branch:
+ *   hw/ppc/spapr_pci.c: rtas_ibm_set_eeh_option(),
+ *   rtas_ibm_get_config_addr_info2(), rtas_ibm_read_slot_reset_state2(),
+ *   rtas_ibm_set_slot_reset(), rtas_ibm_configure_pe(),
+ *   rtas_ibm_slot_error_detail() (preamble: counts, then the PHB by BUID,
+ *   then spapr_phb_eeh_available(); any failure -3);
+ *   hw/ppc/spapr_pci_vfio.c: spapr_phb_vfio_eeh_set_option(),
+ *   spapr_phb_vfio_eeh_get_state(), spapr_phb_vfio_eeh_reset(),
+ *   spapr_phb_vfio_eeh_configure() (the VFIO_EEH_PE_OP each maps to and
+ *   the status of a failing op), spapr_phb_vfio_eeh_pre_reset() (MSI-X
+ *   pre-reset), spapr_phb_vfio_reset() (a PHB reset re-enables the PE).
+ * The simulated host answers as Linux 6.12's VFIO_EEH_PE_OP does
+ * (drivers/vfio/vfio_iommu_spapr_tce.c, arch/powerpc/kernel/eeh.c).
+ *
+ * Sections: preamble; set-eeh-option; get-config-addr-info2;
+ * read-slot-reset-state2; states 0/2/4/1; MSI-X pre-reset; configure-pe;
+ * slot-error-detail; PHB reset. Each runs on the machine of fresh() and then,
+ * in order, on a second one (second_*(): fresh2()). When EEH is unavailable
+ * see test_eeh_availability.c. Expected values come from those sources only.
  * SPDX-License-Identifier: MIT */
 #include "harness.h"
 
 #define HI ((uint32_t)(T_BUID0 >> 32))
 #define LO ((uint32_t)T_BUID0)
-#define PE 0x00000001u		/* (bus 0 << 16) | 1, §4.3 get-config-addr-info2 */
+#define PE 0x00000001u		/* (bus 0 << 16) | 1, from get-config-addr-info2 */
 #define BUF 0x200000u		/* slot-error-detail buffers */
 
 static struct t_host h;
@@ -58,7 +75,8 @@ static int32_t cpe(uint32_t cfg)
 }
 
 /* read-slot-reset-state2 with 4 outputs: checks Status 0, Capabilities 1,
- * Unavailable Info 1000 (§4.3) and returns the PE state. */
+ * Unavailable Info 1000 (rtas_ibm_read_slot_reset_state2()) and returns
+ * the PE state. */
 static uint32_t state(void)
 {
 	uint32_t a[3] = { PE, HI, LO }, r[4];
@@ -97,6 +115,18 @@ static void fresh(void)
 	if (m)
 		t_free(m, &h);
 	m = t_machine(&h, DEV_A, DEV_E, NULL);
+}
+
+/* The second machine: an emulated function (slot 2) and a pass-through
+ * function of host group 7 with MSI-X and a 64-bit BAR (slot 3). The
+ * second_*() functions run in order on it, each from the state the
+ * previous one left. */
+static void fresh2(void)
+{
+	if (m)
+		t_free(m, &h);
+	m = t_machine(&h, "sim-pci,addr=2,id=emu",
+		      "sim-pci,addr=3,id=p,iommu-group=7,pcie=on,msix=4,bar0=mem64:64K", NULL);
 }
 
 /* ---- preamble: counts -> BUID -> EEH available, any failure -3 ---- */
@@ -199,6 +229,20 @@ static void test_preamble(void)
 		expect_refused(i, calls[i].nargs, calls[i].nret, T_BUID0, "empty PHB");
 }
 
+static void second_preamble(void)
+{
+	uint32_t a[8], r[6];
+
+	fresh2();
+	/* counts, then BUID */
+	a[0] = PE; a[1] = HI; a[2] = LO; a[3] = 1;
+	CHECK_EQ(call("ibm,set-eeh-option", 3, 1, a, r), -3);
+	CHECK_EQ(call("ibm,set-eeh-option", 4, 2, a, r), -3);
+	a[2] = LO + 1;
+	CHECK_EQ(call("ibm,set-eeh-option", 4, 1, a, r), -3);
+	CHECK_EQ(call("ibm,read-slot-reset-state2", 3, 4, a, r), -3);
+}
+
 /* ---- set-eeh-option ---- */
 
 static void test_set_eeh_option(void)
@@ -221,7 +265,8 @@ static void test_set_eeh_option(void)
 	CHECK_EQ(seo(t_cfgaddr(1, 2, 0, 0), 1), -3);
 	CHECK_EQ(seo(t_cfgaddr(0xff, 0, 0, 0), 1), -3);
 	/* 2/3 -> UNFREEZE_IO/DMA, cfg ignored: on an active PE the host does
-	 * nothing and succeeds (linux-eeh.md A.5) */
+	 * nothing and succeeds (Linux 6.12 eeh_pe_set_option(): EEH_OPT_THAW_*
+	 * on an active PE) */
 	CHECK_EQ(seo(CFG_A, 2), 0);
 	CHECK_EQ(state(), 0);
 	CHECK_EQ(seo(t_cfgaddr(9, 0, 0, 0), 3), 0);
@@ -243,6 +288,28 @@ static void test_set_eeh_option(void)
 	CHECK_EQ(seo(0x00010001u, 1), -3);	/* refused: no ENABLE reached the host */
 	CHECK_EQ(state(), 2);
 	CHECK_EQ(seo(PE, 1), 0);		/* ENABLE: the host thaws a frozen PE */
+	CHECK_EQ(state(), 0);
+}
+
+static void second_set_eeh_option(void)
+{
+	/* set-eeh-option: enable with the PE address or a device address on bus 0 */
+	CHECK_EQ(seo(PE, 1), 0);
+	CHECK_EQ(seo(0x1800, 1), 0);
+	CHECK_EQ(seo(0x1000, 1), 0);		/* bus 0 has a pass-through device */
+	CHECK_EQ(seo(0x00010001, 1), -3);	/* bus 1: none */
+	CHECK_EQ(seo(PE, 0), 0);
+	CHECK_EQ(seo(PE, 4), -3);
+	CHECK_EQ(seo(PE, 0xffffffffu), -3);
+	/* QEMU forwards thaws whatever the state: 0 from a normal PE */
+	CHECK_EQ(seo(PE, 2), 0);
+	CHECK_EQ(seo(PE, 3), 0);
+	/* freeze -> 2, thaw IO -> 4, thaw DMA -> 0 */
+	CHECK_EQ(sphb_host_freeze(m, "p", NULL), 0);
+	CHECK_EQ(state(), 2);
+	CHECK_EQ(seo(PE, 2), 0);
+	CHECK_EQ(state(), 4);
+	CHECK_EQ(seo(PE, 3), 0);
 	CHECK_EQ(state(), 0);
 }
 
@@ -290,6 +357,25 @@ static void test_get_config_addr_info2(void)
 	CHECK_EQ(info, 2);
 }
 
+static void second_get_config_addr_info2(void)
+{
+	uint32_t a[8] = { PE, HI, LO + 1, 1 }, r[6];
+
+	/* get-config-addr-info2 */
+	a[0] = 0x1000; a[2] = LO; a[3] = 0;	/* the emulated device counts for function 0 */
+	CHECK_EQ(call("ibm,get-config-addr-info2", 4, 2, a, r), 0);
+	CHECK_EQ(r[1], 0x00000001);
+	a[0] = 0x2000;				/* absent */
+	CHECK_EQ(call("ibm,get-config-addr-info2", 4, 2, a, r), -3);
+	a[3] = 1;				/* mode: 2 whatever cfg says */
+	CHECK_EQ(call("ibm,get-config-addr-info2", 4, 2, a, r), 0);
+	CHECK_EQ(r[1], 2);
+	a[3] = 2;
+	CHECK_EQ(call("ibm,get-config-addr-info2", 4, 2, a, r), -3);
+	CHECK_EQ(r[1], T_SENTINEL);
+	CHECK_EQ(call("ibm,get-config-addr-info2", 4, 1, a, r), -3);
+}
+
 /* ---- read-slot-reset-state2 ---- */
 
 static void test_read_slot_reset_state2(void)
@@ -327,6 +413,18 @@ static void test_read_slot_reset_state2(void)
 	CHECK_EQ(r[4], 0);
 }
 
+static void second_read_slot_reset_state2(void)
+{
+	uint32_t a[8], r[6];
+
+	/* read-slot-reset-state2 with 5 outputs: recovery info 0; 3 or 6: -3 */
+	a[0] = PE; a[1] = HI; a[2] = LO;
+	CHECK_EQ(call("ibm,read-slot-reset-state2", 3, 5, a, r), 0);
+	CHECK_EQ(r[4], 0);
+	CHECK_EQ(call("ibm,read-slot-reset-state2", 3, 3, a, r), -3);
+	CHECK_EQ(call("ibm,read-slot-reset-state2", 3, 6, a, r), -3);
+}
+
 /* ---- states 0/2/4/1 as they evolve ---- */
 
 static void test_states(void)
@@ -359,7 +457,8 @@ static void test_states(void)
 	CHECK_EQ(state(), 1);
 	CHECK_EQ(ssr(PE, 0), 0);
 	CHECK_EQ(state(), 0);
-	/* from a frozen PE: reset 1, deactivate leaves it thawed (A.5) */
+	/* from a frozen PE: reset 1, deactivate leaves it thawed (Linux 6.12
+	 * eeh_pe_reset(EEH_RESET_DEACTIVATE)) */
 	CHECK_EQ(sphb_host_freeze(m, "a", NULL), 0);
 	CHECK_EQ(ssr(PE, 1), 0);
 	CHECK_EQ(state(), 1);
@@ -376,7 +475,8 @@ static void test_states(void)
 	CHECK_EQ(ssr(PE, 0), 0);
 	CHECK_EQ(state(), 0);
 	/* QEMU forwards what PAPR's table forbids: deactivate with no reset
-	 * active succeeds and leaves the PE thawed (papr-spec.md C.15) */
+	 * active succeeds and leaves the PE thawed (PAPR Table 7-60 says -7 or
+	 * -3 and no change; Linux's eeh_pe_reset() deactivates and thaws) */
 	CHECK_EQ(ssr(PE, 0), 0);
 	CHECK_EQ(state(), 0);
 	CHECK_EQ(sphb_host_freeze(m, "a", NULL), 0);
@@ -396,7 +496,8 @@ static void test_states(void)
 	CHECK_EQ(ssr(0xffffffffu, 0), 0);
 	CHECK_EQ(state(), 0);
 	/* a backend failure: set-eeh-option / set-slot-reset -1,
-	 * read-slot-reset-state2 -3 (§5.3) */
+	 * read-slot-reset-state2 -3 (spapr_phb_vfio_eeh_set_option(),
+	 * spapr_phb_vfio_eeh_reset(), spapr_phb_vfio_eeh_get_state()) */
 	CHECK_EQ(sphb_host_fail(m, "a", EIO, 1), 0);
 	CHECK_EQ(seo(PE, 2), -1);
 	CHECK_EQ(sphb_host_fail(m, "a", EIO, 1), 0);
@@ -523,6 +624,35 @@ static void test_msix_prereset(void)
 	}
 }
 
+/* MSI-X enabled through config space, then the resets */
+static void second_msix_prereset(void)
+{
+	/* enable MSI-X, then hot reset: the pre-reset clears MSI-X Enable */
+	{
+		uint32_t pos, v;
+		for (pos = 0x40; pos; ) {
+			CHECK_EQ(t_cfg_read(m, &h, T_BUID0, 0x1800 | pos, 1, &v), 0);
+			if (v == 0x11)
+				break;
+			CHECK_EQ(t_cfg_read(m, &h, T_BUID0, 0x1800 | (pos + 1), 1, &pos), 0);
+		}
+		CHECK(pos != 0);
+		CHECK_EQ(t_cfg_write(m, &h, T_BUID0, 0x1800 | (pos + 2), 2, 0x8000), 0);
+		CHECK_EQ(ssr(PE, 2), -3);		/* 2 is invalid, no pre-reset */
+		CHECK_EQ(t_cfg_read(m, &h, T_BUID0, 0x1800 | (pos + 2), 2, &v), 0);
+		CHECK(v & 0x8000);
+		CHECK_EQ(ssr(PE, 1), 0);
+		CHECK_EQ(state(), 1);
+		CHECK_EQ(ssr(PE, 0), 0);
+		CHECK_EQ(state(), 0);
+		CHECK_EQ(t_cfg_read(m, &h, T_BUID0, 0x1800 | (pos + 2), 2, &v), 0);
+		CHECK_EQ(v & 0x8000, 0);
+		CHECK_EQ(ssr(PE, 3), 0);		/* fundamental */
+		CHECK_EQ(state(), 1);
+		CHECK_EQ(ssr(PE, 0), 0);
+	}
+}
+
 /* ---- configure-pe, slot-error-detail ---- */
 
 static void test_configure_pe(void)
@@ -536,10 +666,10 @@ static void test_configure_pe(void)
 	CHECK_EQ(state(), 0);
 	CHECK_EQ(sphb_host_freeze(m, "a", NULL), 0);
 	CHECK_EQ(cpe(PE), 0);
-	CHECK_EQ(state(), 2);				/* same state on return (C.8 -6) */
+	CHECK_EQ(state(), 2);				/* same state on return (PAPR §7.3.12) */
 	CHECK_EQ(call("ibm,configure-pe", 3, 2, a, r), -3);
 	CHECK_EQ(r[1], T_SENTINEL);
-	/* a failing host CONFIGURE: -3, not -1 (§4.3) */
+	/* a failing host CONFIGURE: -3, not -1 (rtas_ibm_configure_pe()) */
 	CHECK_EQ(sphb_host_fail(m, "a", EIO, 1), 0);
 	CHECK_EQ(cpe(PE), -3);
 	CHECK_EQ(cpe(PE), 0);
@@ -567,6 +697,23 @@ static void test_slot_error_detail(void)
 	CHECK(!memcmp(before, h.ram + BUF, sizeof(before)));
 }
 
+static void second_configure_pe_slot_error_detail(void)
+{
+	uint32_t a[8] = { PE, HI, LO, 2 }, r[6];
+
+	/* configure-pe; slot-error-detail keeps QEMU's "no error log" */
+	CHECK_EQ(call("ibm,configure-pe", 3, 1, a, r), 0);
+	CHECK_EQ(call("ibm,configure-pe", 4, 1, a, r), -3);
+	CHECK_EQ(sphb_host_freeze(m, "p", NULL), 0);
+	a[3] = 0; a[4] = 0; a[5] = 0x300000; a[6] = 2048; a[7] = 1;
+	CHECK_EQ(call("ibm,slot-error-detail", 8, 1, a, r), 1);
+	a[7] = 2;
+	CHECK_EQ(call("ibm,slot-error-detail", 8, 1, a, r), 1);
+	CHECK_EQ(state(), 2);			/* function 2 changes nothing in QEMU mode */
+	a[7] = 3;
+	CHECK_EQ(call("ibm,slot-error-detail", 8, 1, a, r), -3);
+}
+
 /* ---- PHB reset ---- */
 
 static void test_phb_reset(void)
@@ -592,6 +739,13 @@ static void test_phb_reset(void)
 	}
 }
 
+static void second_phb_reset(void)
+{
+	/* PHB reset re-enables (thaws) the PE (spapr_phb_vfio_reset()) */
+	CHECK_EQ(sphb_machine_reset(m), 0);
+	CHECK_EQ(state(), 0);
+}
+
 int main(void)
 {
 	test_preamble();
@@ -603,6 +757,13 @@ int main(void)
 	test_configure_pe();
 	test_slot_error_detail();
 	test_phb_reset();
+	second_preamble();
+	second_get_config_addr_info2();
+	second_set_eeh_option();
+	second_read_slot_reset_state2();
+	second_msix_prereset();
+	second_configure_pe_slot_error_detail();
+	second_phb_reset();
 	if (m)
 		t_free(m, &h);
 	return t_result();

@@ -1,6 +1,7 @@
 /* The guest-recovery driver (src/guest/) on the simulated host, through the
  * public API: the exact RTAS sequence of a Linux 6.12 pseries guest
- * (linux-eeh.md B.5-B.8), virtual time, host-busy waits, PE isolation on a
+ * (Linux 6.12 arch/powerpc/kernel/eeh_driver.c, eeh_handle_normal_event(),
+ * and arch/powerpc/platforms/pseries/eeh_pseries.c), virtual time, host-busy waits, PE isolation on a
  * per-group PHB, and the freeze limit (eeh_max_freezes = 5 per hour).
  * SPDX-License-Identifier: MIT */
 #include <stdarg.h>
@@ -112,7 +113,7 @@ static void check_sequence(const char *what)
 	}
 }
 
-/* ---- the expected traffic, from linux-eeh.md B.5-B.8 -------------------- */
+/* ---- the expected traffic, from eeh_handle_normal_event() ------------------ */
 
 /* a device of the tests: cfg (bus<<16|devfn<<8), PCIe at 0x40, AER at 0x100 */
 struct tdev {

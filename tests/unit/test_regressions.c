@@ -163,7 +163,8 @@ static void one_id_namespace(void)
 /* fuzz_model: a function released while the host was busy with its frozen PE
  * leaves the PE frozen (the busy host does not thaw it); plugging a function
  * of that group back in opens it, and the host's eeh_dev_open() thaws a frozen
- * PE it takes over (linux-eeh.md A.5), so the guest finds the new function's
+ * PE it takes over (Linux 6.12 arch/powerpc/kernel/eeh.c, eeh_dev_open() ->
+ * eeh_pe_change_owner()), so the guest finds the new function's
  * PE active (state 0) — not frozen by an error it never saw. */
 static void plugged_function_starts_thawed(void)
 {

@@ -1,6 +1,20 @@
-/* The RTAS entry point sphb_rtas_call(): argument-buffer decode, dispatch,
- * refusal of bad buffers, and the output stores (sphb.h; qemu-spapr-phb.md §2,
- * §2.1, §3.1). Expected values come from those documents, never from a run.
+/* The RTAS entry point sphb_rtas_call(), as a guest's H_RTAS reaches it.
+ *
+ * Sections:
+ *   - unknown tokens: ret[0] = -3 (RTAS_OUT_PARAM_ERROR), nothing else
+ *     written, the hcall fails (QEMU 7.2 hw/ppc/spapr_rtas.c,
+ *     spapr_rtas_call(): H_PARAMETER; here -ENOENT);
+ *   - the token table: the numbers QEMU 7.2 registers (include/hw/ppc/spapr.h,
+ *     RTAS_TOKEN_BASE 0x2000 + n; hw/ppc/spapr_pci.c, spapr_pci_rtas_init())
+ *     and the argument/result counts of each call (PAPR §7.3.4, §7.3.11);
+ *   - decode: token, nargs, nret as big-endian words, args then rets
+ *     (PAPR §7.2.7 "RTAS Call Conventions");
+ *   - bad buffers: refused with -EFAULT/-EINVAL before anything is stored;
+ *   - the top 4 address bits are not decoded (QEMU 7.2 hw/ppc/spapr_hcall.c,
+ *     h_rtas(): ppc64_phys_to_real());
+ *   - partial outputs: only the outputs a call produces are stored;
+ *   - struct sphb_rtas_result (include/sphb/sphb.h).
+ * Expected values come from those sources, never from a run.
  * SPDX-License-Identifier: MIT */
 #include <stddef.h>
 
@@ -88,6 +102,25 @@ static void unknown_tokens(void)
 			CK_EQ(t_ld32(&h, T_BUF + 12 + 4 * i), 0x11111111u * i);
 	}
 	t_free(m, &h);
+
+	/* no arguments at all, on a machine with no device */
+	m = t_machine(&h, NULL);
+	CK_EQ(t_rtas_n(m, &h, 0x1234, 0, 2, NULL, r), -ENOENT);
+	CK_EQ((int32_t)r[0], -3);
+	CK_EQ(r[1], T_SENTINEL);
+	CK_EQ(t_rtas_n(m, &h, 0x2013, 0, 1, NULL, r), -ENOENT); /* free slot in range */
+	CK_EQ((int32_t)r[0], -3);
+	CK_EQ(t_rtas_n(m, &h, 0x2000 + 0x40, 0, 1, NULL, r), -ENOENT); /* past the table */
+	CK_EQ((int32_t)r[0], -3);
+	CK_EQ(t_rtas_n(m, &h, 0xffffffffu, 0, 1, NULL, r), -ENOENT);
+	/* nret = 0: nothing is written, not even ret[0] */
+	{
+		uint8_t snapshot[256];
+		memcpy(snapshot, h.ram + T_BUF, sizeof(snapshot));
+		CK_EQ(t_rtas_n(m, &h, 0x1234, 0, 0, NULL, r), -ENOENT);
+		CK(!memcmp(snapshot + 12, h.ram + T_BUF + 12, sizeof(snapshot) - 12));
+	}
+	t_free(m, &h);
 }
 
 static void token_table(void)
@@ -97,6 +130,12 @@ static void token_table(void)
 		{ "write-pci-config", 0x2015, 3, 1 },
 		{ "ibm,read-pci-config", 0x2016, 4, 2 },
 		{ "ibm,write-pci-config", 0x2017, 5, 1 },
+		{ "ibm,set-eeh-option", 0x2020, 4, 1 },
+		{ "ibm,get-config-addr-info2", 0x2021, 4, 2 },
+		{ "ibm,read-slot-reset-state2", 0x2022, 3, 4 },
+		{ "ibm,set-slot-reset", 0x2023, 4, 1 },
+		{ "ibm,configure-pe", 0x2024, 3, 1 },
+		{ "ibm,slot-error-detail", 0x2025, 8, 1 },
 	};
 	for (unsigned i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
 		uint32_t na = 0xeeee, nr = 0xeeee;
@@ -121,7 +160,13 @@ static void token_table(void)
 	CK_EQ(sphb_rtas_token("ibm,read-pci"), -ENOENT);
 	CK_EQ(sphb_rtas_token(""), -ENOENT);
 	CK_EQ(sphb_rtas_token("display-character"), -ENOENT);
+	CK_EQ(sphb_rtas_token("no-such-call"), -ENOENT);
 	CK(sphb_rtas_token(NULL) < 0);
+	CK_EQ(sphb_rtas_token(NULL), -EINVAL);
+	/* tokens with no call */
+	CK(sphb_rtas_name(0x1234) == NULL);
+	CK(sphb_rtas_name(0x2013) == NULL);
+	CK_EQ(sphb_rtas_counts(0x1234, NULL, NULL), -ENOENT);
 }
 
 /* token, nargs and nret are decoded as big-endian words; args follow them
@@ -161,7 +206,8 @@ static void decode(void)
 	CK_EQ(t_ld32(&h, 0x7f0 + 28), 0);
 	CK_EQ(t_ld32(&h, 0x7f0 + 32), DEV2_ID & 0xffff);
 
-	/* a known token with a count the call refuses still runs: -1 (§4.1), and
+	/* a known token with a count the call refuses still runs: -1 (QEMU 7.2
+	 * hw/ppc/spapr_pci.c, rtas_ibm_read_pci_config()), and
 	 * the counts are taken from the buffer: ret[0] follows the 3 args */
 	put_buf(&h, T_BUF, TOK_READ, 3, 3,
 		(const uint32_t[]){ 0x1000, HI0, LO0, T_SENTINEL, T_SENTINEL, T_SENTINEL }, 6);
@@ -186,7 +232,8 @@ static void decode(void)
 		CK_EQ(r[0], 0);
 		CK_EQ(r[1], 0x5a);
 	}
-	/* the legacy calls are decoded as well (and fail: BUID 0, §4.1) */
+	/* the legacy calls are decoded as well (and fail: BUID 0, QEMU 7.2
+	 * rtas_read_pci_config()) */
 	{
 		uint32_t a[2] = { 0x1000, 4 };
 		CK_EQ(t_rtas_n(m, &h, TOK_READ_LEGACY, 2, 2, a, r), 0);
@@ -222,6 +269,11 @@ static void bad_buffers(void)
 	unsigned logs;
 
 	/* addresses the host rejects: -EFAULT, RAM untouched, a log message */
+	logs = h.nlogs;
+	CK_EQ(sphb_rtas_call(m, T_RAM_SIZE, NULL), -EFAULT);
+	CK_EQ(sphb_rtas_call(m, UINT64_MAX & 0x0fffffffffffffffull, NULL), -EFAULT);
+	CK(h.nlogs > logs);
+	CK_EQ(h.writes, 0);	/* not one store */
 	{
 		static const uint64_t bad[] = {
 			T_RAM_SIZE, T_RAM_SIZE + 4096, T_RAM_SIZE - 8, T_RAM_SIZE - 1,
@@ -245,6 +297,11 @@ static void bad_buffers(void)
 	}
 
 	/* straddling the end of RAM */
+	/* header inside, the last argument and the rets outside */
+	put_buf(&h, end - 16, TOK_READ, 4, 2, NULL, 0);
+	snap(&h);
+	CK_EQ(sphb_rtas_call(m, end - 16, NULL), -EFAULT);
+	CK(ram_unchanged(&h));
 	/* header entirely inside, the 4 args + 2 rets outside */
 	put_buf(&h, end - 12, TOK_READ, 4, 2, NULL, 0);
 	snap(&h);
@@ -252,7 +309,7 @@ static void bad_buffers(void)
 	CK_EQ(sphb_rtas_call(m, end - 12, NULL), -EFAULT);
 	CK(ram_unchanged(&h));
 	CK(h.nlogs > logs);
-	/* header + args inside, rets outside */
+	/* header + args inside, rets outside (one read covers args + rets) */
 	put_buf(&h, end - 28, TOK_READ, 4, 2, (const uint32_t[]){ 0x1000, HI0, LO0, 4 }, 4);
 	snap(&h);
 	CK_EQ(sphb_rtas_call(m, end - 28, NULL), -EFAULT);
@@ -293,6 +350,15 @@ static void bad_buffers(void)
 			{ SPHB_RTAS_MAX_CELLS / 2 + 1, SPHB_RTAS_MAX_CELLS / 2 },
 		};
 		static const uint32_t toks[] = { TOK_READ, TOK_WRITE, 0x1234 };
+		static const uint32_t big2[][2] = { { 0xffffffffu, 1 }, { 1, 0xffffffffu }, { 33, 32 },
+						    { 65, 0 }, { 0x80000000u, 0x80000000u } };
+		/* without a result struct */
+		for (unsigned i = 0; i < 5; i++) {
+			put_buf(&h, T_BUF, TOK_READ, big2[i][0], big2[i][1], NULL, 0);
+			snap(&h);
+			CK_EQ(sphb_rtas_call(m, T_BUF, NULL), -EINVAL);
+			CK(ram_unchanged(&h));
+		}
 		for (unsigned t = 0; t < 3; t++) {
 			for (unsigned i = 0; i < sizeof(big) / sizeof(big[0]); i++) {
 				put_buf(&h, T_BUF, toks[t], big[i][0], big[i][1], NULL, 0);
@@ -305,7 +371,11 @@ static void bad_buffers(void)
 			}
 		}
 	}
-	/* exactly SPHB_RTAS_MAX_CELLS cells is accepted */
+	/* exactly SPHB_RTAS_MAX_CELLS cells is accepted (QEMU's answer to the
+	 * wrong counts: -1) */
+	put_buf(&h, T_BUF, TOK_READ, SPHB_RTAS_MAX_CELLS - 2, 2, NULL, 0);
+	CK_EQ(sphb_rtas_call(m, T_BUF, NULL), 0);
+	CK_EQ((int32_t)t_ld32(&h, T_BUF + 12 + 4 * (SPHB_RTAS_MAX_CELLS - 2)), -1);
 	{
 		uint32_t args[SPHB_RTAS_MAX_CELLS], r[SPHB_RTAS_MAX_CELLS];
 		memset(args, 0, sizeof(args));
@@ -374,6 +444,9 @@ static void top_bits(void)
 		CK_EQ(sphb_rtas_call(m, hi[i] | T_BUF, &res), 0);
 		CK_EQ(t_ld32(&h, T_BUF + 28), 0);
 		CK_EQ(t_ld32(&h, T_BUF + 32), DEV2_ID);
+		CK_EQ(res.token, TOK_READ);
+		CK_EQ(res.nargs, 4);
+		CK_EQ(res.nret, 2);
 		CK_EQ(res.rets_written, 3);
 	}
 	/* unknown token through a high-bit address: ret[0] = -3 at the real address */
@@ -397,6 +470,14 @@ static void partial_outputs(void)
 		CK_EQ(t_rtas_n(m, &h, TOK_READ, 4, 2, a, r), 0);
 		CK_EQ((int32_t)r[0], -1);
 		CK_EQ(r[1], T_SENTINEL);
+		/* the same buffer again: one output stored */
+		memset(&res, 0, sizeof(res));
+		res.sz = sizeof(res);
+		CK_EQ(sphb_rtas_call(m, T_BUF, &res), 0);
+		CK_EQ(res.rets_written, 1);
+		/* arguments are never modified */
+		CK_EQ(t_ld32(&h, T_BUF + 12), 0x1000);
+		CK_EQ(t_ld32(&h, T_BUF + 24), 3);
 	}
 	/* absent slot */
 	{

@@ -1,7 +1,9 @@
-/* The TCE hypercalls, check by check (qemu-spapr-phb.md §7.1-§7.2, §10.2
- * B8, §12 item 7): LIOBN decoding, ioba masking and window bounds, npages
- * limits, TCE list alignment and reading, partial application, permissions
- * and every page size of pgsz. */
+/* The TCE hypercalls, check by check, as QEMU 7.2 answers them
+ * (hw/ppc/spapr_iommu.c: h_put_tce(), h_get_tce(), h_put_tce_indirect(),
+ * h_stuff_tce(), spapr_tce_find_by_liobn()): LIOBN decoding, ioba masking
+ * and window bounds, npages limits (npages = 0 is H_PARAMETER for STUFF and
+ * INDIRECT), TCE list alignment and reading, partial application,
+ * permissions and every page size of pgsz. */
 #include "harness.h"
 
 #define HI 0x8000000u

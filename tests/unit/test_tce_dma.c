@@ -1,5 +1,12 @@
-/* TCE hypercalls (qemu-spapr-phb.md §7.2), dynamic DMA windows (§4.4, §9,
- * bugs B1-B4 fixed), translation and permissions, sparse tables. */
+/* DMA through TCE tables as a guest and a device see it: the TCE hypercalls
+ * (H_PUT_TCE/H_GET_TCE/H_STUFF_TCE/H_PUT_TCE_INDIRECT; QEMU 7.2
+ * hw/ppc/spapr_iommu.c, h_put_tce() and the others), dynamic DMA windows (PAPR §7.3.27; QEMU 7.2
+ * hw/ppc/spapr_rtas_ddw.c) with the answers observed on QEMU 7.2 and four
+ * QEMU 7.2 DDW bugs fixed (labelled where tested: B1 a page-shift difference
+ * >= 32 aborts QEMU in rtas_ibm_create_pe_dma_window(); B2 a LIOBN that is not
+ * a PHB window in rtas_ibm_remove_pe_dma_window(); B3 the default window not
+ * restored once every DDW window is removed; B4 a new window placed over an
+ * existing one), translation and permissions, sparse tables. */
 #include <malloc.h>
 
 #include "harness.h"
@@ -131,7 +138,7 @@ static void ddw(void)
 	uint64_t v, gpa;
 	unsigned perm;
 
-	/* §9 observed answers */
+	/* the answers observed on QEMU 7.2 */
 	CHECK_EQ(rtas(0x2026, 3, 5, a, r), 0);
 	CHECK_EQ(r[1], 1); CHECK_EQ(r[2], 0x80000000); CHECK_EQ(r[3], 0x107); CHECK_EQ(r[4], 0);
 	CHECK_EQ(rtas(0x2026, 3, 6, a, r), 0);

@@ -1,8 +1,26 @@
-/* sphb_machine_add(): QEMU -device descriptions, good and bad. PHB properties
- * and placement (qemu-spapr-phb.md §6.1, §6.2), the legacy PHB type, and the
- * sim-pci options with the PCI rules behind them (slot/function ranges,
- * multifunction, BAR sizes and slots, MSI/MSI-X vector counts). A bad
- * description adds nothing and logs one ERROR "TYPE: OPTION=VALUE: reason".
+/* sphb_machine_add(): QEMU -device descriptions, good and bad, as a VMM's
+ * user writes them.
+ *
+ * Sections:
+ *   1. PHBs (spapr-pci-host-bridge): every property QEMU 7.2 accepts
+ *      (hw/ppc/spapr_pci.c, spapr_phb_properties[]), BUID = 0x0800000020000000
+ *      + index (hw/ppc/spapr.c, spapr_phb_placement()), the ddw= and
+ *      pcie-extended-configuration-space= effects a guest sees;
+ *   2. the legacy type spapr-pci-vfio-host-bridge (QEMU 2.6-2.11
+ *      hw/ppc/spapr_pci_vfio.c: an alias with an ignored iommu= property);
+ *   3. refused PHB descriptions: index mandatory and unique
+ *      (spapr_phb_realize(): "PCI host bridges must have unique indexes");
+ *   4. device types other than the two PHB types and sim-pci;
+ *   5. sim-pci options and the PCI rules behind them (slot/function ranges,
+ *      BAR sizes and slots, MSI/MSI-X vector counts; PCI Local Bus 3.0 §6.2.5,
+ *      §6.8; docs/cli.md);
+ *   6. multifunction (PCI Local Bus 3.0 §6.2.1, Header Type bit 7);
+ *   7. hot unplug.
+ *
+ * A bad description adds nothing and logs one ERROR "TYPE: OPTION=VALUE: reason".
+ * Each section runs on two machines: the first checks the status, the single
+ * ERROR line, its "TYPE: OPTION=VALUE: " prefix and that nothing was added;
+ * the second (the *_reasons functions) checks the reason wording.
  * SPDX-License-Identifier: MIT */
 #include "harness.h"
 
@@ -71,7 +89,8 @@ static int32_t cfg_read(uint64_t buid, unsigned slot, unsigned fn, unsigned reg,
 	return t_cfg_read(m, &h, buid, t_cfgaddr(0, slot, fn, reg), size, v);
 }
 
-/* ibm,query-pe-dma-window status on a PHB (-3 when DDW is off, §9) */
+/* ibm,query-pe-dma-window status on a PHB: -3 when DDW is off (QEMU 7.2
+ * hw/ppc/spapr_rtas_ddw.c, rtas_ibm_query_pe_dma_window()) */
 static int32_t ddw_query(uint64_t buid)
 {
 	uint32_t a[3] = { 0x1000, (uint32_t)(buid >> 32), (uint32_t)buid }, r[5];
@@ -81,6 +100,21 @@ static int32_t ddw_query(uint64_t buid)
 	t_rtas_n(m, &h, (uint32_t)tok, 3, 5, a, r);
 	return (int32_t)r[0];
 }
+
+/* A description that must be refused with `err` and a log line that
+ * mentions `text` (the reason, word for word). */
+static void bad_mentions(const char *spec, int err, const char *text)
+{
+	int rc = sphb_machine_add(m, spec);
+	n_checks += 2;
+	if (rc != err || !strstr(h.last_log, text)) {
+		fprintf(stderr, "'%s': rc %d (expected %d), log '%s' (expected to contain '%s')\n",
+			spec, rc, err, h.last_log, text);
+		t_failures++;
+	}
+}
+
+/* ---- 1. PHBs: accepted properties, BUID = base + index ------------------- */
 
 static void phb_good(void)
 {
@@ -161,6 +195,26 @@ static void phb_good(void)
 	CK(sphb_phb_buid(NULL, "pci", &b) < 0);
 }
 
+static void phb_good_reasons(void)
+{
+	uint64_t buid = 0;
+
+	CK_EQ(sphb_phb_buid(m, "pci", &buid), 0);
+	CK_EQ(buid, 0x0800000020000000ull);
+	good("spapr-pci-host-bridge,index=30,id=last");
+	CK_EQ(sphb_phb_buid(m, "last", &buid), 0);
+	CK_EQ(buid, 0x0800000020000000ull + 30);
+	CK_EQ(sphb_phb_buid(m, "last.0", &buid), 0);
+	good("spapr-pci-host-bridge,index=2,ddw=off,pgsz=0x11000,dma_win_addr=0,dma_win_size=0x80000000,"
+	     "dma64_win_addr=0x800000000000000,mem_win_size=0x80000000,mem64_win_size=0x10000000000,"
+	     "io_win_size=0x10000,numa_node=0,pcie-extended-configuration-space=off,"
+	     "pre-5.1-associativity=off,pe-mode=per-group,error-log=on");
+	CK_EQ(sphb_phb_buid(m, "pci.2", &buid), 0); /* no id: pci.N */
+	CK_EQ(buid, 0x0800000020000002ull);
+}
+
+/* ---- 2. the legacy type spapr-pci-vfio-host-bridge ----------------------- */
+
 static void phb_legacy(void)
 {
 	uint64_t b = 0;
@@ -198,6 +252,23 @@ static void phb_legacy(void)
 	CK_EQ(sphb_phb_buid(m, "old5", &b), -ENOENT);
 	CK_EQ(sphb_phb_buid(m, "old6", &b), -ENOENT);
 }
+
+static void phb_legacy_reasons(void)
+{
+	uint32_t v;
+
+	/* the legacy type: accepted, one deprecation warning, iommu= ignored */
+	h.nlogs = 0;
+	good("spapr-pci-vfio-host-bridge,index=3,id=legacy,iommu=42");
+	CK_EQ(h.nlogs, 1);
+	CK_EQ(h.last_level, SPHB_LOG_WARN);
+	CK(strstr(h.last_log, "deprecated") != NULL);
+	good("sim-pci,bus=legacy.0,addr=1,id=onlegacy");
+	CK_EQ(t_cfg_read(m, &h, 0x0800000020000003ull, t_cfgaddr(0, 1, 0, 0), 2, &v), 0);
+	CK_EQ(v, 0x1014);
+}
+
+/* ---- 3. refused PHB descriptions: nothing is added ----------------------- */
 
 static void phb_bad(void)
 {
@@ -255,6 +326,30 @@ static void phb_bad(void)
 	CK_EQ(b, T_BUID0 + 25);
 }
 
+static void phb_bad_reasons(void)
+{
+	uint64_t buid = 0;
+
+	bad_mentions("spapr-pci-host-bridge,id=x", -EINVAL, "index: missing");
+	bad_mentions("spapr-pci-host-bridge,index=31", -EINVAL, "index=31: out of range");
+	bad_mentions("spapr-pci-host-bridge,index=-1", -EINVAL, "index=-1: not a number");
+	bad_mentions("spapr-pci-host-bridge,index=30,id=dup", -EEXIST, "index=30: PCI host bridges must have unique indexes");
+	CK_EQ(sphb_phb_buid(m, "dup", &buid), -ENOENT);
+	bad_mentions("spapr-pci-host-bridge,index=4,id=last", -EEXIST, "id=last: id already in use");
+	bad_mentions("spapr-pci-host-bridge,index=4,ddw=maybe", -EINVAL, "ddw=maybe: expected on or off");
+	bad_mentions("spapr-pci-host-bridge,index=4,pe-mode=private", -EINVAL, "pe-mode=private");
+	bad_mentions("spapr-pci-host-bridge,index=4,mem_win_size=0x100000000", -EINVAL, "mem_win_size=0x100000000: out of range");
+	bad_mentions("spapr-pci-host-bridge,index=4,dma_win_size=0x1001", -EINVAL, "dma_win_size=0x1001");
+	bad_mentions("spapr-pci-host-bridge,index=4,pgsz=0x2000", -EINVAL, "pgsz=0x2000");
+	bad_mentions("spapr-pci-host-bridge,index=4,bogus=1", -EINVAL, "bogus=1: unknown option");
+	bad_mentions("spapr-pci-host-bridge,index=4,index=5", -EINVAL, "index=5: option given twice");
+	bad_mentions("spapr-pci-host-bridge,index=4,noequals", -EINVAL, "expected KEY=VALUE");
+	bad_mentions("spapr-pci-host-bridge,index=4,id=9lives", -EINVAL, "id=9lives");
+	CK_EQ(sphb_phb_buid(m, "pci.4", &buid), -ENOENT);
+}
+
+/* ---- 4. device types ------------------------------------------------------ */
+
 static void types(void)
 {
 	bad("e1000,bus=pci.0,addr=9", -EINVAL, "e1000: ");
@@ -293,6 +388,18 @@ static void types(void)
 #endif
 	}
 }
+
+static void types_reasons(void)
+{
+	/* vfio-pci: refused without the backend, or (here, no such host device) with a reason */
+	CK(sphb_machine_add(m, "vfio-pci,host=0000:7f:1f.7,bus=pci.0") < 0);
+	CK(strstr(h.last_log, "vfio-pci") != NULL);
+	bad_mentions("vfio-pci,host=0:1:2.3,bus=pci.0", SPHB_VFIO ? -EINVAL : -ENOTSUP, "vfio-pci");
+	bad_mentions("e1000,bus=pci.0", -EINVAL, "e1000: unknown device type");
+	bad_mentions("", -EINVAL, "empty device description");
+}
+
+/* ---- 5. sim-pci options --------------------------------------------------- */
 
 /* a sim-pci description that must be refused; then slot 8 and id "probe" are still free */
 static void sim_bad(const char *spec, int err, const char *prefix)
@@ -435,6 +542,49 @@ static void sim_pci(void)
 	CK_EQ(sphb_machine_del(m, "probe"), -ENOENT);
 }
 
+static void sim_pci_reasons(void)
+{
+	good("sim-pci,bus=pci.0,addr=0x1f.7,id=corner");
+	good("sim-pci,addr=10,id=hex");		/* QEMU: hex, slot 0x10 */
+	{
+		uint32_t v;
+		CK_EQ(t_cfg_read(m, &h, T_BUID0, t_cfgaddr(0, 0x10, 0, 0), 2, &v), 0);
+		CK_EQ(v, 0x1014);
+		CK_EQ(t_cfg_read(m, &h, T_BUID0, t_cfgaddr(0, 0x1f, 7, 0), 2, &v), 0);
+	}
+	good("sim-pci,id=auto");		/* first free slot: 0 */
+	{
+		uint32_t v;
+		CK_EQ(t_cfg_read(m, &h, T_BUID0, t_cfgaddr(0, 0, 0, 0), 2, &v), 0);
+	}
+	bad_mentions("sim-pci,addr=0x20", -EINVAL, "addr=0x20: slot 0x20 out of range 0x0..0x1f (addr= is hex)");
+	bad_mentions("sim-pci,addr=3.8", -EINVAL, "addr=3.8: function 0x8 out of range 0..7");
+	bad_mentions("sim-pci,addr=zz", -EINVAL, "addr=zz");
+	bad_mentions("sim-pci,addr=10", -EEXIST, "addr=10");
+	bad_mentions("sim-pci,bus=nope.0", -EINVAL, "bus=nope.0: no such bus");
+	bad_mentions("sim-pci,addr=5,id=hex", -EEXIST, "id=hex: id already in use");
+	bad_mentions("sim-pci,addr=5,id=pci", -EEXIST, "id=pci: id already in use");
+	bad_mentions("sim-pci,addr=5,vendor=0x10000", -EINVAL, "vendor=0x10000: out of range");
+	bad_mentions("sim-pci,addr=5,class=banana", -EINVAL, "class=banana: not a number");
+	bad_mentions("sim-pci,addr=5,bar0=mem32:3000", -EINVAL, "bar0=mem32:3000: size must be a power of two");
+	bad_mentions("sim-pci,addr=5,bar0=io:512", -EINVAL, "bar0=io:512");
+	bad_mentions("sim-pci,addr=5,bar0=rom:4K", -EINVAL, "bar0=rom:4K: expected mem32");
+	bad_mentions("sim-pci,addr=5,bar5=mem64:4K", -EINVAL, "bar5=mem64:4K: a 64-bit BAR needs two slots");
+	bad_mentions("sim-pci,addr=5,bar0=mem64:4K,bar1=io:16", -EINVAL, "bar1=io:16: bar0 is 64-bit");
+	bad_mentions("sim-pci,addr=5,msi=3", -EINVAL, "msi=3");
+	bad_mentions("sim-pci,addr=5,msi=64", -EINVAL, "msi=64: out of range");
+	bad_mentions("sim-pci,addr=5,msix=2049", -EINVAL, "msix=2049: out of range");
+	bad_mentions("sim-pci,addr=5,msix=4,msix-bar=0", -EINVAL, "msix-bar=0: must name a memory BAR");
+	bad_mentions("sim-pci,addr=5,msix-bar=1", -EINVAL, "msix-bar=1: needs msix=N");
+	bad_mentions("sim-pci,addr=5,rom=1000", -EINVAL, "rom=1000");
+	bad_mentions("sim-pci,addr=5,pcie=maybe", -EINVAL, "pcie=maybe");
+	bad_mentions("sim-pci,addr=5,colour=blue", -EINVAL, "colour=blue: unknown option");
+	bad_mentions("sim-pci,addr=5,bar0=mem32:4K,bar1=mem32:4K,bar2=mem32:4K,bar3=mem32:4K,bar4=mem32:4K,bar5=mem32:4K,msix=2",
+	    -EINVAL, "no free BAR for the MSI-X table");
+}
+
+/* ---- 6. multifunction ----------------------------------------------------- */
+
 static void multifunction(void)
 {
 	uint32_t v;
@@ -477,8 +627,31 @@ static void multifunction(void)
 	}
 }
 
+static void multifunction_reasons(void)
+{
+	good("sim-pci,addr=6.0,id=single");
+	bad_mentions("sim-pci,addr=6.1", -EINVAL, "function 0 of slot 6 is not multifunction");
+	good("sim-pci,addr=7.2,id=f2");
+	bad_mentions("sim-pci,addr=7.0", -EINVAL, "multifunction=off");
+	good("sim-pci,addr=7.0,multifunction=on");
+}
+
+/* ---- 7. hot unplug: the slot and the id are free again -------------------- */
+
+static void unplug(void)
+{
+	CK_EQ(sphb_machine_del(m, "hex"), 0);
+	CK_EQ(sphb_machine_del(m, "hex"), -ENOENT);
+	{
+		uint32_t v;
+		CK_EQ(t_cfg_read(m, &h, T_BUID0, t_cfgaddr(0, 0x10, 0, 0), 2, &v), -1);
+	}
+	good("sim-pci,addr=10,id=hex");
+}
+
 int main(void)
 {
+	/* machine 1: statuses, one ERROR line with its prefix, nothing added */
 	m = t_machine(&h, NULL);
 	phb_good();
 	phb_legacy();
@@ -487,6 +660,16 @@ int main(void)
 	sim_pci();
 	multifunction();
 	t_free(m, &h);
-	fprintf(stderr, "test_options: %u checks\n", n_checks);
+	/* machine 2: the reasons, in the order the descriptions build on each other */
+	m = t_machine(&h, NULL);
+	phb_good_reasons();
+	phb_legacy_reasons();
+	phb_bad_reasons();
+	sim_pci_reasons();
+	multifunction_reasons();
+	types_reasons();
+	unplug();
+	t_free(m, &h);
+	fprintf(stderr, "test_pci_options: %u checks\n", n_checks);
 	return t_result();
 }

@@ -1,4 +1,6 @@
-/* LSIs (qemu-spapr-phb.md §6.4): four level-triggered lines per PHB numbered
+/* LSIs (QEMU 7.2 hw/ppc/spapr_pci.c, spapr_phb_realize() and
+ * spapr_phb_lsi_qirq(); SPAPR_IRQ_PCI_LSI in include/hw/ppc/spapr_irq.h):
+ * four level-triggered lines per PHB numbered
  * 0x1200 + index * 4 + pin, the PCI swizzle (slot + pin) mod 4, wired-OR of
  * the devices on a line, INTx Disable (Command bit 10) with Interrupt Status
  * (Status bit 3), resets and unplug, the device tree's interrupt-map agreeing

@@ -1,6 +1,25 @@
-/* Every validation branch of the four configuration-space RTAS calls, in
- * QEMU 7.2's order and with its codes (qemu-spapr-phb.md §4.1, §9; PAPR
- * R1-7.3.4): counts, size, BUID/device/offset, then the access.
+/* The four configuration-space RTAS calls (ibm,read-pci-config,
+ * ibm,write-pci-config and the legacy read-pci-config/write-pci-config,
+ * PAPR §7.3.4), every validation branch in QEMU 7.2's order and with its
+ * codes (hw/ppc/spapr_pci.c: rtas_ibm_read_pci_config(),
+ * rtas_ibm_write_pci_config(), rtas_read_pci_config(),
+ * rtas_write_pci_config(), finish_read_pci_config(),
+ * finish_write_pci_config()); every failure is -1, never -3.
+ *
+ * Sections, in the order QEMU checks:
+ *   1. exact nargs / nret;
+ *   2. size 1, 2 or 4;
+ *   3. BUID (PHB), device (bus, slot, function), offset (aligned, inside the
+ *      function's 256 or 4096 bytes; the config address of PAPR R1-7.3.4-1);
+ *   4. a write that fails changes nothing;
+ *   5. extended configuration space (bits 28-31 = register bits 8-11) and a
+ *      PHB with pcie-extended-configuration-space=off, where the bus clamps
+ *      (hw/pci/pci_host.c, pci_host_config_read_common() and
+ *      pci_adjust_config_limit(): all-ones, status 0);
+ *   6. bits 24-27 of the config address are ignored;
+ *   7. the legacy calls address BUID 0, which no 7.2 PHB has: always -1.
+ * Most checks run on the three-PHB machine below; some on a one-function
+ * machine (one_fn_machine()), through the raw argument buffer.
  * SPDX-License-Identifier: MIT */
 #include "harness.h"
 
@@ -39,6 +58,25 @@ static struct sphb_machine *machine(struct t_host *h)
 }
 
 #define CFG(bus, slot, fn, reg) t_cfgaddr(bus, slot, fn, reg)
+
+/* PHB 0 with one function, 00:02.0 1af4:1005 (DEV1) */
+#define HI 0x8000000u	/* BUID 0x0800000020000000, high word */
+#define LO 0x20000000u	/* ... low word */
+#define DEV1 0x00001000u	/* t_cfgaddr(0, 2, 0, 0) */
+static struct sphb_machine *one_fn_machine(struct t_host *h)
+{
+	return t_machine(h, "sim-pci,bus=pci.0,addr=2,vendor=0x1af4,device=0x1005", NULL);
+}
+
+/* ibm,read-pci-config with explicit counts and BUID words; returns ret[0],
+ * r[] receives the nret outputs */
+static int32_t rd_raw(struct sphb_machine *m, struct t_host *h, uint32_t nargs, uint32_t nret,
+		      uint32_t cfg, uint32_t hi, uint32_t lo, uint32_t size, uint32_t *r)
+{
+	uint32_t a[6] = { cfg, hi, lo, size, 0, 0 };
+	t_rtas_n(m, h, TOK_READ, nargs, nret, a, r);
+	return (int32_t)r[0];
+}
 
 /* ibm,read-pci-config with explicit BUID words */
 static int32_t rd_hl(struct sphb_machine *m, struct t_host *h, uint32_t hi, uint32_t lo,
@@ -143,6 +181,17 @@ static void counts(void)
 	CK(!memcmp(before, h.ram + T_BUF, sizeof(before)));
 	rd_is(m, &h, T_BUID0, CFG(0, 2, 0, 0x3c), 1, 0);
 	t_free(m, &h);
+
+	/* one-function machine: read 4/2 only, nothing written but ret[0] */
+	m = one_fn_machine(&h);
+	CK_EQ(rd_raw(m, &h, 3, 2, DEV1, HI, LO, 4, r), -1);
+	CK_EQ(r[1], T_SENTINEL);
+	CK_EQ(rd_raw(m, &h, 5, 2, DEV1, HI, LO, 4, r), -1);
+	CK_EQ(rd_raw(m, &h, 4, 1, DEV1, HI, LO, 4, r), -1);
+	CK_EQ(rd_raw(m, &h, 4, 3, DEV1, HI, LO, 4, r), -1);
+	CK_EQ(r[1], T_SENTINEL);
+	CK_EQ(r[2], T_SENTINEL);
+	t_free(m, &h);
 }
 
 /* ---- 2. size ------------------------------------------------------------ */
@@ -169,6 +218,25 @@ static void sizes(void)
 	CK_EQ(wr(m, &h, T_BUID0, CFG(0, 2, 0, 0x3c), 1, 0xabcdef5a), 0);
 	rd_is(m, &h, T_BUID0, CFG(0, 2, 0, 0x3c), 4, 0x0000015a);
 	t_free(m, &h);
+
+	/* one-function machine: sizes 0..8, only 1, 2 and 4 work */
+	{
+		uint32_t r[2];
+
+		m = one_fn_machine(&h);
+		CK_EQ(rd_raw(m, &h, 4, 2, DEV1, HI, LO, 4, r), 0);
+		CK_EQ(r[1], 0x10051af4);
+		CK_EQ(rd_raw(m, &h, 4, 2, DEV1 | 2, HI, LO, 2, r), 0);
+		CK_EQ(r[1], 0x1005);
+		CK_EQ(rd_raw(m, &h, 4, 2, DEV1 | 1, HI, LO, 1, r), 0);
+		CK_EQ(r[1], 0x1a);
+		for (uint32_t sz = 0; sz < 9; sz++) {
+			int32_t st = rd_raw(m, &h, 4, 2, DEV1, HI, LO, sz, r);
+			CK_EQ(st, (sz == 1 || sz == 2 || sz == 4) ? 0 : -1);
+		}
+		CK_EQ(rd_raw(m, &h, 4, 2, DEV1, HI, LO, 0xffffffffu, r), -1);
+		t_free(m, &h);
+	}
 }
 
 /* ---- 3. BUID, device, offset --------------------------------------------- */
@@ -216,6 +284,18 @@ static void buids(void)
 		CK_EQ(b, BUID2);
 	}
 	t_free(m, &h);
+
+	/* one-function machine (no PHB 1) */
+	{
+		uint32_t r[2];
+
+		m = one_fn_machine(&h);
+		CK_EQ(rd_raw(m, &h, 4, 2, DEV1, HI, LO + 1, 4, r), -1);	/* BUID + 1: no PHB 1 */
+		CK_EQ(rd_raw(m, &h, 4, 2, DEV1, HI + 1, LO, 4, r), -1);	/* hi word wrong */
+		CK_EQ(rd_raw(m, &h, 4, 2, DEV1, 0, 0, 4, r), -1);		/* BUID 0 */
+		CK_EQ(rd_raw(m, &h, 4, 2, DEV1, HI, LO - 1, 4, r), -1);	/* below the base */
+		t_free(m, &h);
+	}
 }
 
 static void devices(void)
@@ -243,6 +323,17 @@ static void devices(void)
 	CK_EQ(wr(m, &h, T_BUID0, CFG(1, 2, 0, 0x3c), 1, 1), -1);
 	rd_is(m, &h, T_BUID0, CFG(0, 2, 0, 0x3c), 1, 0);
 	t_free(m, &h);
+
+	/* one-function machine */
+	{
+		uint32_t r[2];
+
+		m = one_fn_machine(&h);
+		CK_EQ(rd_raw(m, &h, 4, 2, t_cfgaddr(0, 4, 0, 0), HI, LO, 4, r), -1);	/* empty slot */
+		CK_EQ(rd_raw(m, &h, 4, 2, t_cfgaddr(0, 2, 1, 0), HI, LO, 4, r), -1);	/* absent function */
+		CK_EQ(rd_raw(m, &h, 4, 2, t_cfgaddr(1, 2, 0, 0), HI, LO, 4, r), -1);	/* absent bus */
+		t_free(m, &h);
+	}
 }
 
 static void offsets(void)
@@ -308,9 +399,57 @@ static void offsets(void)
 	CK_EQ(wr(m, &h, T_BUID0, CFG(0, 4, 0, 0x10a), 4, 0xffffffff), -1);
 	rd_is(m, &h, T_BUID0, CFG(0, 4, 0, 0x108), 4, 0x00001000);
 	t_free(m, &h);
+
+	/* one-function machine */
+	{
+		uint32_t r[2];
+
+		m = one_fn_machine(&h);
+		CK_EQ(rd_raw(m, &h, 4, 2, DEV1 | 2, HI, LO, 4, r), -1);		/* unaligned dword */
+		CK_EQ(rd_raw(m, &h, 4, 2, DEV1 | 1, HI, LO, 2, r), -1);		/* unaligned word */
+		CK_EQ(rd_raw(m, &h, 4, 2, DEV1 | 0xff, HI, LO, 2, r), -1);	/* 2 bytes @0xff */
+		CK_EQ(rd_raw(m, &h, 4, 2, DEV1 | 0xff, HI, LO, 1, r), 0);	/* 1 byte @0xff */
+		CK_EQ(rd_raw(m, &h, 4, 2, DEV1 | 0xfc, HI, LO, 4, r), 0);
+		CK_EQ(rd_raw(m, &h, 4, 2, DEV1 | 0x10000000u, HI, LO, 4, r), -1); /* 0x100: conventional */
+		CK_EQ(r[1], T_SENTINEL);
+		t_free(m, &h);
+	}
 }
 
-/* ---- extended space on a PHB that does not allow it ---------------------- */
+/* ---- 4. a write that fails changes nothing -------------------------------- */
+static void failed_writes(void)
+{
+	struct t_host h;
+	struct sphb_machine *m = one_fn_machine(&h);
+	uint32_t r[2], a[6] = { 0 };
+
+	/* interrupt line is writable */
+	CK_EQ(t_cfg_write(m, &h, T_BUID0, DEV1 | 0x3c, 1, 0x5a), 0);
+	CK_EQ(t_cfg_read(m, &h, T_BUID0, DEV1 | 0x3c, 1, r), 0);
+	CK_EQ(r[0], 0x5a);
+	/* write 5/1 only */
+	a[0] = DEV1 | 0x3c; a[1] = HI; a[2] = LO; a[3] = 1; a[4] = 0x11;
+	t_rtas_n(m, &h, TOK_WRITE, 4, 1, a, r);
+	CK_EQ((int32_t)r[0], -1);
+	t_rtas_n(m, &h, TOK_WRITE, 6, 1, a, r);
+	CK_EQ((int32_t)r[0], -1);
+	t_rtas_n(m, &h, TOK_WRITE, 5, 2, a, r);
+	CK_EQ((int32_t)r[0], -1);
+	CK_EQ(r[1], T_SENTINEL);
+	CK_EQ(t_cfg_read(m, &h, T_BUID0, DEV1 | 0x3c, 1, r), 0);
+	CK_EQ(r[0], 0x5a);
+	/* size, BUID, slot, alignment, extended register of a conventional function */
+	CK_EQ(t_cfg_write(m, &h, T_BUID0, DEV1 | 0x3c, 3, 0x11), -1);
+	CK_EQ(t_cfg_write(m, &h, T_BUID0 + 1, DEV1 | 0x3c, 1, 0x11), -1);
+	CK_EQ(t_cfg_write(m, &h, T_BUID0, t_cfgaddr(0, 5, 0, 0x3c), 1, 0x11), -1);
+	CK_EQ(t_cfg_write(m, &h, T_BUID0, DEV1 | 0x3e, 4, 0x11), -1);
+	CK_EQ(t_cfg_write(m, &h, T_BUID0, DEV1 | 0x1000003c, 4, 0x11), -1);
+	CK_EQ(t_cfg_read(m, &h, T_BUID0, DEV1 | 0x3c, 1, r), 0);
+	CK_EQ(r[0], 0x5a);
+	t_free(m, &h);
+}
+
+/* ---- 5. extended space on a PHB that does not allow it -------------------- */
 static void no_extended(void)
 {
 	struct t_host h;
@@ -345,7 +484,39 @@ static void no_extended(void)
 	t_free(m, &h);
 }
 
-/* ---- bits 24-27 of the config address are ignored ------------------------- */
+/* The same PCIe function (slot 3) on a PHB with extended space and on one
+ * without: bits 28-31 are register bits 8-11 on the first, the second clamps. */
+static void extended_twins(void)
+{
+	struct t_host h2;
+	struct sphb_machine *m2 = t_machine(&h2,
+		"sim-pci,addr=3,pcie=on",
+		"spapr-pci-host-bridge,index=1,id=old,pcie-extended-configuration-space=off",
+		"sim-pci,bus=old.0,addr=3,pcie=on", NULL);
+	const uint32_t dev = t_cfgaddr(0, 3, 0, 0);
+	uint32_t v;
+
+	/* AER extended capability header at 0x100: ID 1, version 2 */
+	CK_EQ(t_cfg_read(m2, &h2, T_BUID0, dev | 0x10000000u, 4, &v), 0);
+	CK_EQ(v & 0xfffff, 0x20001);
+	CK_EQ(t_cfg_read(m2, &h2, T_BUID0, dev | 0xf00000fcu, 4, &v), 0); /* 0xffc */
+	CK_EQ(t_cfg_read(m2, &h2, T_BUID0, dev | 0xf00000feu, 2, &v), 0);
+	CK_EQ(t_cfg_read(m2, &h2, T_BUID0, dev | 0xf00000ffu, 2, &v), -1);
+	/* a PHB without extended space: status 0, value all-ones whatever the size, writes dropped */
+	CK_EQ(t_cfg_read(m2, &h2, T_BUID0 + 1, dev | 0x10000000u, 4, &v), 0);
+	CK_EQ(v, 0xffffffffu);
+	CK_EQ(t_cfg_read(m2, &h2, T_BUID0 + 1, dev | 0x10000000u, 1, &v), 0);
+	CK_EQ(v, 0xffffffffu);
+	CK_EQ(t_cfg_write(m2, &h2, T_BUID0 + 1, dev | 0x10000008u, 4, 0x10), 0);
+	CK_EQ(t_cfg_read(m2, &h2, T_BUID0, dev | 0x10000008u, 4, &v), 0); /* PHB 0's twin */
+	CK_EQ(v, 0);
+	/* conventional config space still reachable there */
+	CK_EQ(t_cfg_read(m2, &h2, T_BUID0 + 1, dev, 4, &v), 0);
+	CK(v != 0xffffffffu);
+	t_free(m2, &h2);
+}
+
+/* ---- 6. bits 24-27 of the config address are ignored ---------------------- */
 static void ignored_bits(void)
 {
 	static const uint32_t junk[] = { 0x01000000, 0x02000000, 0x04000000, 0x08000000, 0x0f000000 };
@@ -364,9 +535,19 @@ static void ignored_bits(void)
 		rd_is(m, &h, T_BUID0, CFG(0, 2, 0, 0x3c), 1, 0x30 + i);
 	}
 	t_free(m, &h);
+
+	/* one-function machine */
+	{
+		uint32_t r[2];
+
+		m = one_fn_machine(&h);
+		CK_EQ(rd_raw(m, &h, 4, 2, DEV1 | 0x0f000000u, HI, LO, 4, r), 0);
+		CK_EQ(r[1], 0x10051af4);
+		t_free(m, &h);
+	}
 }
 
-/* ---- the legacy calls address BUID 0: always -1 on 7.2 --------------------- */
+/* ---- 7. the legacy calls address BUID 0: always -1 on 7.2 ----------------- */
 static void legacy(void)
 {
 	struct t_host h;
@@ -411,6 +592,23 @@ static void legacy(void)
 		rd_is(m, &h, T_BUID0, CFG(0, 2, 0, 0x3c), 1, 0);
 	}
 	t_free(m, &h);
+
+	/* one-function machine: the counts are checked first, -1 either way */
+	{
+		uint32_t a[3] = { DEV1, 4, 0 };
+
+		m = one_fn_machine(&h);
+		t_rtas_n(m, &h, TOK_READ_LEGACY, 2, 2, a, r);
+		CK_EQ((int32_t)r[0], -1);
+		CK_EQ(r[1], T_SENTINEL);
+		t_rtas_n(m, &h, TOK_READ_LEGACY, 3, 2, a, r);
+		CK_EQ((int32_t)r[0], -1);
+		t_rtas_n(m, &h, TOK_WRITE_LEGACY, 3, 1, a, r);
+		CK_EQ((int32_t)r[0], -1);
+		t_rtas_n(m, &h, TOK_WRITE_LEGACY, 2, 1, a, r);
+		CK_EQ((int32_t)r[0], -1);
+		t_free(m, &h);
+	}
 }
 
 int main(void)
@@ -420,9 +618,11 @@ int main(void)
 	buids();
 	devices();
 	offsets();
+	failed_writes();
 	no_extended();
+	extended_twins();
 	ignored_bits();
 	legacy();
-	fprintf(stderr, "test_config_rtas: %u checks\n", n_checks);
+	fprintf(stderr, "test_rtas_config: %u checks\n", n_checks);
 	return t_result();
 }

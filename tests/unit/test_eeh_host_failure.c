@@ -1,6 +1,7 @@
-/* A failing host EEH operation maps to the status QEMU uses (qemu-spapr-phb.md
- * §5.3: GET_STATE and CONFIGURE -3, every other op -1), is logged once, and
- * changes no state. */
+/* A failing host EEH operation maps to the status QEMU 7.2 uses
+ * (hw/ppc/spapr_pci.c: rtas_ibm_read_slot_reset_state2() and
+ * rtas_ibm_configure_pe() answer -3, rtas_ibm_set_eeh_option() and
+ * rtas_ibm_set_slot_reset() -1), is logged once, and changes no state. */
 #include <errno.h>
 #include "harness.h"
 

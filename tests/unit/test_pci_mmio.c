@@ -270,6 +270,6 @@ int main(void)
 	msix();
 	bad_args();
 	t_free(m, &h);
-	fprintf(stderr, "test_mmio: %u checks\n", n_checks);
+	fprintf(stderr, "test_pci_mmio: %u checks\n", n_checks);
 	return t_result();
 }

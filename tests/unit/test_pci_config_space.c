@@ -1,8 +1,24 @@
 /* Configuration-space semantics of sim-pci as a guest sees them through
- * ibm,read/write-pci-config: the type-0 header (PCI Local Bus 3.0 §6),
- * BAR sizing, expansion ROM, the capability list (MSI, MSI-X, PCI Express,
- * AER), multifunction, machine reset, and the Linux probe sequence
- * (linux-eeh.md B.3 steps 1 and 4). SPDX-License-Identifier: MIT */
+ * ibm,read/write-pci-config.
+ *
+ * Sections:
+ *   1. the type-0 header (PCI Local Bus 3.0 §6.1-§6.2): IDs, read-only
+ *      registers, Command (QEMU's writable mask 0x0507, hw/pci/pci.c,
+ *      pci_init_cmask()/pci_init_wmask()), Status (capability-list bit
+ *      read-only, error bits RW1C), interrupt line/pin, sub-dword access;
+ *   2. BARs and the expansion ROM (§6.2.5): sizing with all-ones, type bits,
+ *      64-bit pairs, address bits below the size ignored;
+ *   3. the capability list (§6.7): MSI (§6.8.1), MSI-X (§6.8.2), PCI
+ *      Express and AER (PCI Express Base 3.0 §7.8, §7.10);
+ *   4. the probe sequence of a Linux pseries guest (Linux 6.12
+ *      arch/powerpc/platforms/pseries/eeh_pseries.c, pseries_eeh_init_edev():
+ *      the byte-wise capability walk and the extended walk for AER; then
+ *      eeh_save_bars(), arch/powerpc/kernel/eeh.c: 16 dword reads 0x00-0x3c);
+ *   5. machine reset: every register back to its power-on value, and
+ *      multifunction.
+ * Most checks run on the machine of DEV_A..DEV_G; each section then goes on
+ * with a smaller machine (SMALL_*, the small_*() functions) built after it.
+ * SPDX-License-Identifier: MIT */
 #include "harness.h"
 
 static unsigned n_checks;
@@ -33,6 +49,14 @@ static struct sphb_machine *m;
  * 64-bit bar0/bar1 pair) becomes a mem32 BAR holding table and PBA
  * (docs/architecture.md, docs/cli.md) */
 #define DEV_G "sim-pci,bus=pci.0,addr=9,id=g,bar0=mem64:4K,msix=3"
+
+/* The smaller machine: 02.0 an e1000-like function (BARs of every kind, a
+ * ROM, MSI x1, MSI-X x4 in an auto-placed BAR), 03.0 PCIe with 64-bit
+ * BARs, MSI x8, MSI-X x16, 04.0 nothing at all. */
+#define SMALL_2 "sim-pci,addr=2,vendor=0x8086,device=0x100e,class=0x020000,rev=3,subsys-vendor=0x1af4," \
+		"subsys=0x1100,bar0=mem32:128K,bar1=io:64,rom=256K,msi=1,msix=4"
+#define SMALL_3 "sim-pci,addr=3,bar0=mem32pref:4K,bar2=mem64:1M,bar4=mem64pref:8G,msi=8,msix=16,pcie=on"
+#define SMALL_4 "sim-pci,addr=4"
 
 static uint32_t rd(unsigned slot, unsigned fn, unsigned reg, unsigned size)
 {
@@ -82,6 +106,8 @@ out:
 		*n = count;
 	return found;
 }
+
+/* ---- 1. the header -------------------------------------------------------- */
 
 static void ids(void)
 {
@@ -229,6 +255,82 @@ static void command_status(void)
 	CK_EQ(rd(3, 0, 0x100, 4), aer);
 }
 
+static void interrupt_line(void)
+{
+	wr(2, 0, 0x3c, 1, 0xa7);
+	CK_EQ(rd(2, 0, 0x3c, 1), 0xa7);
+	CK_EQ(rd(2, 0, 0x3d, 1), 0x01);
+	wr(2, 0, 0x3c, 2, 0x03ff);	/* pin is not writable */
+	CK_EQ(rd(2, 0, 0x3c, 2), 0x01ff);
+	wr(2, 0, 0x3c, 4, 0xffffff00);	/* Min_Gnt/Max_Lat read-only (0) */
+	CK_EQ(rd(2, 0, 0x3c, 4), 0x00000100);
+	wr(2, 0, 0x3c, 1, 0);
+}
+
+static void sub_dword(void)
+{
+	/* byte writes to both Command bytes */
+	wr(2, 0, 0x05, 1, 0x04);	/* INTx Disable */
+	CK_EQ(rd(2, 0, 0x04, 2), 0x0400);
+	wr(2, 0, 0x04, 1, 0x07);
+	CK_EQ(rd(2, 0, 0x04, 2), 0x0407);
+	CK_EQ(rd(2, 0, 0x04, 1), 0x07);
+	CK_EQ(rd(2, 0, 0x05, 1), 0x04);
+	CK_EQ(rd(2, 0, 0x04, 4), 0x00100407);
+	CK_EQ(rd(2, 0, 0x06, 1), 0x10);
+	CK_EQ(rd(2, 0, 0x07, 1), 0x00);
+	wr(2, 0, 0x04, 1, 0xff);	/* low byte only: high byte stays */
+	CK_EQ(rd(2, 0, 0x04, 2), 0x0407);
+	wr(2, 0, 0x04, 2, 0);
+	/* every byte of dword 0 reads consistently */
+	uint32_t d0 = rd(2, 0, 0x00, 4);
+	for (unsigned i = 0; i < 4; i++)
+		CK_EQ(rd(2, 0, i, 1), (d0 >> (8 * i)) & 0xff);
+	CK_EQ(rd(2, 0, 0x00, 2), d0 & 0xffff);
+	CK_EQ(rd(2, 0, 0x02, 2), d0 >> 16);
+	/* read-modify of a 2-byte register in the middle of a dword */
+	wr(2, 0, 0x0e, 2, 0xffff);	/* Header Type (RO) + BIST */
+	CK_EQ(rd(2, 0, 0x0e, 1), 0x00);
+}
+
+static void small_header(void)
+{
+	/* slot 2: the e1000-like function */
+	CK_EQ(rd(2, 0, 0x00, 4), 0x100e8086);
+	CK_EQ(rd(2, 0, 0x08, 4), 0x02000003);	/* class 020000, rev 3 */
+	CK_EQ(rd(2, 0, 0x2c, 4), 0x11001af4);	/* subsystem */
+	CK_EQ(rd(2, 0, 0x0e, 1), 0x00);		/* type 0, single function */
+	CK_EQ(rd(2, 0, 0x3d, 1), 0x01);		/* INTA */
+	/* read-only registers ignore writes */
+	wr(2, 0, 0x00, 4, 0x12345678);
+	wr(2, 0, 0x08, 4, 0xffffffff);
+	wr(2, 0, 0x2c, 4, 0);
+	wr(2, 0, 0x3d, 1, 3);
+	CK_EQ(rd(2, 0, 0x00, 4), 0x100e8086);
+	CK_EQ(rd(2, 0, 0x08, 4), 0x02000003);
+	CK_EQ(rd(2, 0, 0x2c, 4), 0x11001af4);
+	CK_EQ(rd(2, 0, 0x3d, 1), 0x01);
+	/* Command: IO, Memory, Bus Master, SERR, INTx Disable are writable (QEMU 0x0507) */
+	wr(2, 0, 0x04, 2, 0xffff);
+	CK_EQ(rd(2, 0, 0x04, 2), 0x0507);
+	wr(2, 0, 0x04, 2, 0);
+	CK_EQ(rd(2, 0, 0x04, 2), 0);
+	/* Status: only the capability-list bit; error bits are RW1C and clear */
+	wr(2, 0, 0x06, 2, 0xffff);
+	CK_EQ(rd(2, 0, 0x06, 2), 0x0010);
+	/* cache line size and interrupt line */
+	wr(2, 0, 0x0c, 1, 0x10);
+	CK_EQ(rd(2, 0, 0x0c, 1), 0x10);
+	wr(2, 0, 0x3c, 1, 0x42);
+	CK_EQ(rd(2, 0, 0x3c, 4), 0x00000142);
+	/* sub-dword access composes little-endian */
+	CK_EQ(rd(2, 0, 0x00, 2), 0x8086);
+	CK_EQ(rd(2, 0, 0x02, 2), 0x100e);
+	CK_EQ(rd(2, 0, 0x03, 1), 0x10);
+}
+
+/* ---- 2. BARs and the expansion ROM ------------------------------------------ */
+
 static void bars(void)
 {
 	/* "a": power-on values carry only the type bits */
@@ -297,6 +399,31 @@ static void bars(void)
 	wr(2, 0, 0x30, 4, 0);
 	CK_EQ(rd(2, 0, 0x30, 4), 0);
 }
+
+static void small_bars(void)
+{
+	/* slot 2: bar0 mem32 128K, bar1 io 64, rom 256K */
+	CK_EQ(sizing(2, 0x10, 0xffffffff), 0xfffe0000);
+	CK_EQ(sizing(2, 0x14, 0xffffffff), 0xffffffc1);
+	CK_EQ(sizing(2, 0x18, 0xffffffff), 0xfffff000);	/* MSI-X table BAR, auto-placed: 4 KiB */
+	CK_EQ(sizing(2, 0x1c, 0xffffffff), 0);		/* unimplemented BAR: reads 0 */
+	CK_EQ(sizing(2, 0x30, 0xffffffff), 0xfffc0001);	/* ROM: size mask + enable bit */
+	/* slot 3: bar0 mem32pref 4K, bar2 mem64 1M, bar4 mem64pref 8G */
+	CK_EQ(sizing(3, 0x10, 0xffffffff), 0xfffff008);
+	CK_EQ(sizing(3, 0x18, 0xffffffff), 0xfff00004);
+	CK_EQ(sizing(3, 0x1c, 0xffffffff), 0xffffffff);
+	CK_EQ(sizing(3, 0x20, 0xffffffff), 0x0000000c);	/* 8 GiB: low dword has no size bits */
+	CK_EQ(sizing(3, 0x24, 0xffffffff), 0xfffffffe);
+	/* an address is kept with its type bits */
+	wr(3, 0, 0x18, 4, 0x12345678);
+	CK_EQ(rd(3, 0, 0x18, 4), 0x12300004);
+	wr(3, 0, 0x1c, 4, 0xabcdef01);
+	CK_EQ(rd(3, 0, 0x1c, 4), 0xabcdef01);
+	wr(2, 0, 0x14, 4, 0x1234);
+	CK_EQ(rd(2, 0, 0x14, 4), 0x1201);
+}
+
+/* ---- 3. capabilities ------------------------------------------------------- */
 
 static void capabilities(void)
 {
@@ -408,95 +535,69 @@ static void capabilities(void)
 	}
 }
 
-static void interrupt_line(void)
+static void small_caps(void)
 {
-	wr(2, 0, 0x3c, 1, 0xa7);
-	CK_EQ(rd(2, 0, 0x3c, 1), 0xa7);
-	CK_EQ(rd(2, 0, 0x3d, 1), 0x01);
-	wr(2, 0, 0x3c, 2, 0x03ff);	/* pin is not writable */
-	CK_EQ(rd(2, 0, 0x3c, 2), 0x01ff);
-	wr(2, 0, 0x3c, 4, 0xffffff00);	/* Min_Gnt/Max_Lat read-only (0) */
-	CK_EQ(rd(2, 0, 0x3c, 4), 0x00000100);
-	wr(2, 0, 0x3c, 1, 0);
+	uint32_t pos, id, seen[3] = { 0, 0, 0 };
+
+	/* slot 2: MSI (1 vector) and MSI-X (4): capability list bit set */
+	CK(rd(2, 0, 0x06, 2) & 0x10);
+	/* slot 4: no capabilities */
+	CK_EQ(rd(4, 0, 0x06, 2) & 0x10, 0);
+	CK_EQ(rd(4, 0, 0x34, 1), 0);
+	/* slot 3: pcie + msi 8 + msix 16 in bar1 (auto) */
+	for (pos = rd(3, 0, 0x34, 1); pos; pos = rd(3, 0, pos + 1, 1)) {
+		CK(pos >= 0x40 && pos < 0x100 && !(pos & 3));
+		id = rd(3, 0, pos, 1);
+		if (id == 0x10) {
+			seen[0]++;
+			CK_EQ(rd(3, 0, pos + 2, 2) & 0xf0, 0); /* endpoint */
+		} else if (id == 0x05) {
+			uint32_t ctl = rd(3, 0, pos + 2, 2);
+			seen[1]++;
+			CK_EQ((ctl >> 1) & 7, 3);	/* 8 vectors capable */
+			CK(ctl & 0x80);		/* 64-bit */
+			CK_EQ(ctl & 1, 0);		/* disabled at reset */
+			/* enable with MME 5 (32): clamped to MMC 3 while enabled */
+			wr(3, 0, pos + 2, 2, 0x51);
+			CK_EQ((rd(3, 0, pos + 2, 2) >> 4) & 7, 3);
+			wr(3, 0, pos + 2, 2, 0);
+			wr(3, 0, pos + 4, 4, 0xffffffff);
+			CK_EQ(rd(3, 0, pos + 4, 4), 0xfffffffc); /* dword aligned */
+		} else if (id == 0x11) {
+			uint32_t ctl = rd(3, 0, pos + 2, 2), tbl = rd(3, 0, pos + 4, 4),
+				 pba = rd(3, 0, pos + 8, 4);
+			seen[2]++;
+			CK_EQ(ctl & 0x7ff, 15);	/* 16 entries */
+			CK_EQ(tbl & 7, pba & 7);	/* same BAR */
+			CK_EQ(tbl & ~7u, 0);
+			CK(pba >= 16 * 16);		/* PBA after the table */
+			wr(3, 0, pos + 2, 2, 0xffff);
+			CK_EQ(rd(3, 0, pos + 2, 2), 0xc000 | 15);
+			wr(3, 0, pos + 2, 2, 0);
+		}
+	}
+	CK_EQ(seen[0], 1);
+	CK_EQ(seen[1], 1);
+	CK_EQ(seen[2], 1);
+	/* the auto-placed MSI-X BAR is bar1 (bar0 used, bar2/3 a 64-bit pair) and sizes */
+	CK(sizing(3, 0x14, 0xffffffff) != 0);
+	/* PCIe: AER extended capability at 0x100, end of the ext list */
+	{
+		uint32_t v;
+		CK_EQ(t_cfg_read(m, &h, T_BUID0, t_cfgaddr(0, 3, 0, 0x100), 4, &v), 0);
+		CK_EQ(v, 0x00020001);
+		/* uncorrectable status is RW1C: writing ones to a 0 register keeps 0 */
+		CK_EQ(t_cfg_write(m, &h, T_BUID0, t_cfgaddr(0, 3, 0, 0x104), 4, 0xffffffff), 0);
+		CK_EQ(t_cfg_read(m, &h, T_BUID0, t_cfgaddr(0, 3, 0, 0x104), 4, &v), 0);
+		CK_EQ(v, 0);
+	}
 }
 
-static void sub_dword(void)
-{
-	/* byte writes to both Command bytes */
-	wr(2, 0, 0x05, 1, 0x04);	/* INTx Disable */
-	CK_EQ(rd(2, 0, 0x04, 2), 0x0400);
-	wr(2, 0, 0x04, 1, 0x07);
-	CK_EQ(rd(2, 0, 0x04, 2), 0x0407);
-	CK_EQ(rd(2, 0, 0x04, 1), 0x07);
-	CK_EQ(rd(2, 0, 0x05, 1), 0x04);
-	CK_EQ(rd(2, 0, 0x04, 4), 0x00100407);
-	CK_EQ(rd(2, 0, 0x06, 1), 0x10);
-	CK_EQ(rd(2, 0, 0x07, 1), 0x00);
-	wr(2, 0, 0x04, 1, 0xff);	/* low byte only: high byte stays */
-	CK_EQ(rd(2, 0, 0x04, 2), 0x0407);
-	wr(2, 0, 0x04, 2, 0);
-	/* every byte of dword 0 reads consistently */
-	uint32_t d0 = rd(2, 0, 0x00, 4);
-	for (unsigned i = 0; i < 4; i++)
-		CK_EQ(rd(2, 0, i, 1), (d0 >> (8 * i)) & 0xff);
-	CK_EQ(rd(2, 0, 0x00, 2), d0 & 0xffff);
-	CK_EQ(rd(2, 0, 0x02, 2), d0 >> 16);
-	/* read-modify of a 2-byte register in the middle of a dword */
-	wr(2, 0, 0x0e, 2, 0xffff);	/* Header Type (RO) + BIST */
-	CK_EQ(rd(2, 0, 0x0e, 1), 0x00);
-}
+/* ---- 4. the Linux probe sequence ---------------------------------------------- */
 
-/* sphb_machine_reset: every register back to its power-on value. */
-static void reset(void)
-{
-	static const unsigned slots[] = { 2, 3, 5, 6 };
-	uint32_t *snap[4];
-	unsigned sizes[4] = { 256, 4096, 256, 256 };
-
-	CK_EQ(sphb_machine_reset(m), 0);	/* a first reset: power-on state */
-	for (unsigned s = 0; s < 4; s++) {
-		snap[s] = calloc(sizes[s] / 4, sizeof(uint32_t));
-		if (!snap[s])
-			exit(1);
-		for (unsigned r = 0; r < sizes[s]; r += 4)
-			snap[s][r / 4] = rd(slots[s], 0, r, 4);
-	}
-	/* dirty everything writable */
-	for (unsigned s = 0; s < 4; s++) {
-		unsigned sl = slots[s];
-		wr(sl, 0, 0x04, 2, 0x0507);
-		for (unsigned r = 0x10; r <= 0x24; r += 4)
-			wr(sl, 0, r, 4, 0xffffffff);
-		wr(sl, 0, 0x30, 4, 0xffffffff);
-		wr(sl, 0, 0x3c, 1, 0x99);
-		for (unsigned r = 0x40; r < 0x100; r += 4)
-			wr(sl, 0, r, 4, 0xffffffff);
-	}
-	for (unsigned r = 0x100; r < 0x1000; r += 4)
-		wr(3, 0, r, 4, 0xffffffff);
-	CK_EQ(rd(2, 0, 0x04, 2), 0x0507);
-	CK_EQ(rd(2, 0, 0x3c, 1), 0x99);
-	CK(rd(3, 0, 0x108, 4) != 0);
-	CK_EQ(sphb_machine_reset(m), 0);
-	for (unsigned s = 0; s < 4; s++) {
-		for (unsigned r = 0; r < sizes[s]; r += 4)
-			if (rd(slots[s], 0, r, 4) != snap[s][r / 4])
-				CK_EQ(rd(slots[s], 0, r, 4), snap[s][r / 4]);
-		n_checks++;
-		free(snap[s]);
-	}
-	/* power-on values, spelled out */
-	CK_EQ(rd(2, 0, 0x04, 4), 0x00100000);
-	CK_EQ(rd(2, 0, 0x14, 4), 0);
-	CK_EQ(rd(2, 0, 0x30, 4), 0);
-	CK_EQ(rd(2, 0, 0x3c, 4), 0x00000100);
-	CK_EQ(rd(3, 0, 0x108, 4), 0);
-	CK_EQ(rd(3, 0, 0x114, 4), 0x0000e000);
-	CK_EQ(rd(3, 0, 0x10c, 4), 0x00462030);
-	CK_EQ(sphb_machine_reset(NULL), -EINVAL);
-}
-
-/* linux-eeh.md B.3 step 1 (capability walk) and step 4 (eeh_save_bars) */
+/* pseries_eeh_init_edev() step by step: the capability walk (twice, PCI-X
+ * then PCIe, up to 48 hops), the extended walk from 0x100 for AER, then
+ * eeh_save_bars()'s 16 dword reads */
 static void linux_probe(void)
 {
 	static const unsigned slots[] = { 2, 3, 5 };
@@ -569,6 +670,112 @@ static void linux_probe(void)
 	CK_EQ(rd(3, 0, 0, 4), 0x10d38086);
 }
 
+/* The same two steps on the smaller machine's PCIe function: the byte-wise
+ * walk must agree with dword reads, the 16 dword reads with word reads. */
+static void small_linux_probe(void)
+{
+	uint32_t status = rd(3, 0, 0x06, 2), pos, hops = 0, pcie = 0;
+	uint32_t dw[16];
+
+	CK(status & 0x10);
+	for (pos = rd(3, 0, 0x34, 1); pos && hops < 48; hops++) {
+		uint32_t idb = rd(3, 0, pos, 1), next = rd(3, 0, pos + 1, 1);
+		CK_EQ(rd(3, 0, pos, 4) & 0xffff, idb | next << 8);
+		if (idb == 0x10)
+			pcie = pos;
+		pos = next;
+	}
+	CK(hops < 48);
+	CK(pcie != 0);
+	{
+		uint32_t v;
+		CK_EQ(t_cfg_read(m, &h, T_BUID0, t_cfgaddr(0, 3, 0, 0x100), 4, &v), 0);
+		CK_EQ(v & 0xffff, 0x0001); /* AER found by the ext walk */
+	}
+	for (unsigned i = 0; i < 16; i++)
+		dw[i] = rd(3, 0, 4 * i, 4);
+	CK_EQ(dw[0], rd(3, 0, 0, 2) | rd(3, 0, 2, 2) << 16);
+	CK_EQ(dw[0] & 0xffff, 0x1014);		/* default vendor */
+	CK_EQ(dw[2] >> 8, 0xff0000);			/* default class */
+	CK_EQ((dw[13] & 0xff), rd(3, 0, 0x34, 1));
+}
+
+/* ---- 5. machine reset, multifunction ------------------------------------------- */
+
+/* sphb_machine_reset: every register back to its power-on value. */
+static void reset(void)
+{
+	static const unsigned slots[] = { 2, 3, 5, 6 };
+	uint32_t *snap[4];
+	unsigned sizes[4] = { 256, 4096, 256, 256 };
+
+	CK_EQ(sphb_machine_reset(m), 0);	/* a first reset: power-on state */
+	for (unsigned s = 0; s < 4; s++) {
+		snap[s] = calloc(sizes[s] / 4, sizeof(uint32_t));
+		if (!snap[s])
+			exit(1);
+		for (unsigned r = 0; r < sizes[s]; r += 4)
+			snap[s][r / 4] = rd(slots[s], 0, r, 4);
+	}
+	/* dirty everything writable */
+	for (unsigned s = 0; s < 4; s++) {
+		unsigned sl = slots[s];
+		wr(sl, 0, 0x04, 2, 0x0507);
+		for (unsigned r = 0x10; r <= 0x24; r += 4)
+			wr(sl, 0, r, 4, 0xffffffff);
+		wr(sl, 0, 0x30, 4, 0xffffffff);
+		wr(sl, 0, 0x3c, 1, 0x99);
+		for (unsigned r = 0x40; r < 0x100; r += 4)
+			wr(sl, 0, r, 4, 0xffffffff);
+	}
+	for (unsigned r = 0x100; r < 0x1000; r += 4)
+		wr(3, 0, r, 4, 0xffffffff);
+	CK_EQ(rd(2, 0, 0x04, 2), 0x0507);
+	CK_EQ(rd(2, 0, 0x3c, 1), 0x99);
+	CK(rd(3, 0, 0x108, 4) != 0);
+	CK_EQ(sphb_machine_reset(m), 0);
+	for (unsigned s = 0; s < 4; s++) {
+		for (unsigned r = 0; r < sizes[s]; r += 4)
+			if (rd(slots[s], 0, r, 4) != snap[s][r / 4])
+				CK_EQ(rd(slots[s], 0, r, 4), snap[s][r / 4]);
+		n_checks++;
+		free(snap[s]);
+	}
+	/* power-on values, spelled out */
+	CK_EQ(rd(2, 0, 0x04, 4), 0x00100000);
+	CK_EQ(rd(2, 0, 0x14, 4), 0);
+	CK_EQ(rd(2, 0, 0x30, 4), 0);
+	CK_EQ(rd(2, 0, 0x3c, 4), 0x00000100);
+	CK_EQ(rd(3, 0, 0x108, 4), 0);
+	CK_EQ(rd(3, 0, 0x114, 4), 0x0000e000);
+	CK_EQ(rd(3, 0, 0x10c, 4), 0x00462030);
+	CK_EQ(sphb_machine_reset(NULL), -EINVAL);
+}
+
+/* A multifunction slot (functions 0 and 3): header type bit 7, an absent
+ * function in between, and a machine reset of a function > 0. */
+static void multifunction_and_reset(void)
+{
+	struct t_host h2;
+	struct sphb_machine *m2 = t_machine(&h2, "sim-pci,addr=5.0,multifunction=on,id=f0",
+					    "sim-pci,addr=5.3,id=f3", NULL);
+	uint32_t v;
+
+	CK_EQ(t_cfg_read(m2, &h2, T_BUID0, t_cfgaddr(0, 5, 0, 0x0e), 1, &v), 0);
+	CK_EQ(v, 0x80);
+	CK_EQ(t_cfg_read(m2, &h2, T_BUID0, t_cfgaddr(0, 5, 3, 0x00), 4, &v), 0);
+	CK_EQ(t_cfg_read(m2, &h2, T_BUID0, t_cfgaddr(0, 5, 1, 0x00), 4, &v), -1);
+	/* machine reset restores the power-on image */
+	CK_EQ(t_cfg_write(m2, &h2, T_BUID0, t_cfgaddr(0, 5, 3, 0x3c), 1, 0x77), 0);
+	CK_EQ(t_cfg_write(m2, &h2, T_BUID0, t_cfgaddr(0, 5, 3, 0x04), 2, 0x0007), 0);
+	CK_EQ(sphb_machine_reset(m2), 0);
+	CK_EQ(t_cfg_read(m2, &h2, T_BUID0, t_cfgaddr(0, 5, 3, 0x3c), 1, &v), 0);
+	CK_EQ(v, 0);
+	CK_EQ(t_cfg_read(m2, &h2, T_BUID0, t_cfgaddr(0, 5, 3, 0x04), 2, &v), 0);
+	CK_EQ(v, 0);
+	t_free(m2, &h2);
+}
+
 int main(void)
 {
 	m = t_machine(&h, DEV_A, DEV_B, DEV_C, DEV_MF0, DEV_MF1, DEV_D, DEV_G, NULL);
@@ -583,6 +790,15 @@ int main(void)
 	reset();
 	linux_probe();	/* and again after a reset */
 	t_free(m, &h);
-	fprintf(stderr, "test_config_space: %u checks\n", n_checks);
+
+	m = t_machine(&h, SMALL_2, SMALL_3, SMALL_4, NULL);
+	small_header();
+	small_bars();
+	small_caps();
+	small_linux_probe();
+	t_free(m, &h);
+
+	multifunction_and_reset();
+	fprintf(stderr, "test_pci_config_space: %u checks\n", n_checks);
 	return t_result();
 }
