@@ -113,7 +113,10 @@ if grep -q '^[WE]:' "$GUEST_CACHE/apt-update.log"; then
 	grep '^[WE]:' "$GUEST_CACHE/apt-update.log" >&2 || :
 fi
 
-# The host must never be offered anything from backports...
+# The host must never be offered anything from backports: the source is
+# ppc64el-only and apt-cache policy must show it at priority 1...
+bad_pin=$(apt-cache policy | awk '/ bookworm-backports\// && $1 != 1 { print }')
+[ -z "$bad_pin" ] || die "bookworm-backports is not pinned to 1 (check $PREFS): $bad_pin"
 up=$(apt-get -s -qq dist-upgrade 2>/dev/null | grep '^Inst' | grep -i backports || :)
 [ -z "$up" ] || die "host would upgrade from bookworm-backports (pinning broken): $up"
 # ...and never have ppc64el packages installed.
