@@ -122,7 +122,7 @@ echo "SPHB-HOST: total $(ms_to_s "$total_ms")" >>"$log"
 qrc=$(sed -n 's/^SPHB-HOST: qemu-exit //p' "$log" | tail -n 1)
 init_s=$(sed -n 's/^SPHB-HOST: time-to-init //p' "$log" | tail -n 1)
 src=$(sed -n 's/^SPHB-GUEST: script-exit //p' "$log" | tail -n 1)
-echo "boot: wall time to init ${init_s:-(never)} s, total $(ms_to_s "$total_ms") s; console log $log" >&2
+echo "boot: wall time to init ${init_s:+$init_s s}${init_s:-never}, total $(ms_to_s "$total_ms") s; console log $log" >&2
 
 fail() {
 	say "FAILED: $*"

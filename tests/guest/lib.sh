@@ -49,6 +49,10 @@ make_tmpdir() {
 # Load the fetched guest inputs (KERNEL_*, BUSYBOX_*, LIBFDT_*) by running
 # fetch.sh, which is free when the cache is complete. Propagates its 77.
 load_guest_env() {
-	_env=$("$GUEST_DIR/fetch.sh") || exit $?
+	_env=$("$GUEST_DIR/fetch.sh") || {
+		_rc=$?
+		printf '%s\n' "$_env" # the skip reason
+		exit $_rc
+	}
 	eval "$_env"
 }
