@@ -31,7 +31,7 @@ DEFAULT_QEMU=/usr/bin/qemu-system-ppc64
 # pseries-7.2 asks for Spectre mitigations TCG cannot give: say "broken" up
 # front instead of getting four warnings.
 DEFAULT_MACHINE=pseries,cap-cfpc=broken,cap-sbbc=broken,cap-ibs=broken,cap-ccf-assist=off
-initrd= kernel= qemu=$DEFAULT_QEMU append= timeout=300 log= memory=1G,slots=2,maxmem=4G
+initrd='' kernel='' qemu=$DEFAULT_QEMU append='' timeout=300 log='' memory=1G,slots=2,maxmem=4G
 machine=$DEFAULT_MACHINE firmware=slof verbose=0
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -84,9 +84,11 @@ args=(-M "$machine" -cpu POWER9 -m "$memory" -smp 1
 	-nographic -nodefaults -serial stdio -no-reboot
 	-kernel "$kernel" -initrd "$initrd"
 	-append "console=hvc0${append:+ $append}" "$@")
-printf 'SPHB-HOST: qemu %q' "$qemu" >>"$log"
-printf ' %q' "${args[@]}" >>"$log"
-echo >>"$log"
+{
+	printf 'SPHB-HOST: qemu %q' "$qemu"
+	printf ' %q' "${args[@]}"
+	echo
+} >>"$log"
 
 # Run QEMU under timeout(1); a reader stamps the wall time of the guest's
 # init marker. QEMU's exit status comes back as the last line of the pipe.

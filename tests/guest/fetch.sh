@@ -56,8 +56,9 @@ if [ $refresh = 0 ] && cache_complete; then
 	exit 0
 fi
 
-command -v apt-get >/dev/null 2>&1 && command -v dpkg >/dev/null 2>&1 ||
+if ! command -v apt-get >/dev/null 2>&1 || ! command -v dpkg >/dev/null 2>&1; then
 	skip "not a Debian host (no apt-get/dpkg): cannot fetch the guest kernel"
+fi
 [ "$(id -u)" = 0 ] || skip "guest cache $GUEST_CACHE incomplete and not root: run tests/guest/fetch.sh as root once"
 
 mkdir -p "$GUEST_CACHE"
@@ -151,6 +152,7 @@ pick_kernel() {
 			fi
 		done | tail -n 1
 }
+# shellcheck disable=SC2046 # "NAME VERSION" -> $1 $2
 set -- $(pick_kernel)
 [ $# = 2 ] || skip "no linux-image-6.12.*-powerpc64le package for ppc64el found${SPHB_GUEST_KERNEL_SUITE:+ in $SPHB_GUEST_KERNEL_SUITE} (package gone?)"
 kpkg=$1 kver=$2
@@ -158,7 +160,7 @@ bbver=$(apt-cache madison busybox-static:ppc64el | awk -F' *[|] *' 'NR == 1 { pr
 fdtver=$(apt-cache madison libfdt-dev:ppc64el | awk -F' *[|] *' 'NR == 1 { print $2 }')
 fdt1ver=$(apt-cache madison libfdt1:ppc64el | awk -F' *[|] *' 'NR == 1 { print $2 }')
 [ -n "$bbver" ] || skip "busybox-static:ppc64el not found"
-[ -n "$fdtver" ] && [ -n "$fdt1ver" ] || skip "libfdt-dev/libfdt1:ppc64el not found"
+if [ -z "$fdtver" ] || [ -z "$fdt1ver" ]; then skip "libfdt-dev/libfdt1:ppc64el not found"; fi
 say "kernel $kpkg $kver, busybox-static $bbver, libfdt-dev $fdtver, libfdt1 $fdt1ver"
 
 key() { printf '%s' "$1" | tr ':/' '__'; }

@@ -27,7 +27,7 @@ GUEST_DIR=$(cd "$(dirname "$0")" && pwd)
 . "$GUEST_DIR/lib.sh"
 
 DEFAULT_MODULES="nvme nvme-core virtio_pci virtio_blk e1000 e1000e vfio vfio-pci vfio_iommu_spapr_tce"
-script= modules=$DEFAULT_MODULES load=- out= files=
+script='' modules=$DEFAULT_MODULES load=- out='' files=
 while [ $# -gt 0 ]; do
 	case $1 in
 	--script) script=${2:?--script needs a file}; shift 2 ;;
@@ -134,7 +134,7 @@ if [ ! -f "$img" ]; then
 	mkdir -p "$rmdir_"
 	: >"$r/etc/sphb/modules.load"
 	: >"$TMPD/incl"
-	while read -r kind name p; do
+	while read -r kind _ p; do
 		[ "$kind" = module ] || continue
 		plain=${p%.xz}
 		plain=${plain%.zst}
@@ -160,6 +160,7 @@ if [ ! -f "$img" ]; then
 	mv "$TMPD/img" "$img"
 	say "built $img ($(du -k "$img" | cut -f1) KiB)"
 	# keep the 20 newest images
+	# shellcheck disable=SC2012 # our own hex file names
 	ls -t "$IMG_DIR"/*.cpio.gz 2>/dev/null | tail -n +21 | while read -r old; do rm -f "$old"; done
 fi
 if [ -n "$out" ]; then cp "$img" "$out"; fi

@@ -3,6 +3,7 @@
 # outside the checkout). Messages go to stderr so that stdout stays usable
 # for machine-readable output.
 
+# shellcheck disable=SC2034 # used by the scripts that source this
 GUEST_CACHE=${SPHB_CACHE:-/var/cache/sphb}/guest
 GUEST_PROG=${0##*/}
 # depmod and friends live in sbin, which a non-login PATH may lack

@@ -49,7 +49,7 @@ for d in /sys/bus/pci/devices/*; do
 	line=$(grep "^ *$irq:" /proc/interrupts || :)
 	sphb_report intx "$bdf irq=$irq ${line:+proc=$(echo "$line" | awk '{ print $2 "," $(NF-1) "," $NF }')}"
 	if [ -f "$d/eeh_pe_state" ]; then
-		sphb_report eeh_pe_state "$bdf $(cat "$d/eeh_pe_state" | tr '\n' ' ')"
+		sphb_report eeh_pe_state "$bdf $(tr '\n' ' ' <"$d/eeh_pe_state")"
 	else
 		sphb_report eeh_pe_state "$bdf (absent)"
 	fi
@@ -70,7 +70,7 @@ for b in /sys/block/nvme* /sys/block/vd*; do
 		back=$(dd if="/dev/$dev" bs="$wlen" skip="$((woff / wlen))" count=1 iflag=direct 2>/dev/null | md5sum | cut -d' ' -f1)
 		sphb_report disk-write "$dev $woff $wlen $(md5sum </tmp/w.bin | cut -d' ' -f1) readback=$back"
 	else
-		sphb_report disk-write "$dev failed $(cat /tmp/dd.err | tr '\n' ' ')"
+		sphb_report disk-write "$dev failed $(tr '\n' ' ' </tmp/dd.err)"
 	fi
 	sync
 	echo 3 >/proc/sys/vm/drop_caches
@@ -79,7 +79,7 @@ for b in /sys/block/nvme* /sys/block/vd*; do
 		s=$(sphb_since "$t0")
 		sphb_report throughput "$dev read ${rmib}MiB $s s $(awk -v m="$rmib" -v s="$s" 'BEGIN { printf "%.1f", (s > 0) ? m / s : 0 }') MiB/s"
 	else
-		sphb_report throughput "$dev failed $(cat /tmp/dd.err | tr '\n' ' ')"
+		sphb_report throughput "$dev failed $(tr '\n' ' ' </tmp/dd.err)"
 	fi
 done
 
@@ -90,7 +90,9 @@ if [ -e /sys/kernel/debug/powerpc/eeh_dev_break ]; then
 else
 	sphb_report eeh_dev_break absent
 fi
-sphb_report debugfs-eeh "$(ls /sys/kernel/debug/powerpc 2>/dev/null | grep eeh | tr '\n' ' ')"
+e=
+for f in /sys/kernel/debug/powerpc/eeh*; do [ -e "$f" ] && e="$e${e:+ }${f##*/}"; done
+sphb_report debugfs-eeh "${e:-(none)}"
 
 # --- DMA windows: Linux records a dynamic DMA window it made in the PHB's
 # device tree node (linux,direct64-ddr-window-info when RAM is mapped 1:1,
