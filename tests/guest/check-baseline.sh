@@ -14,7 +14,7 @@
 #                 missing); the later check-guest goal passes a patched one
 #   --out DIR     where the console log goes (default build/guest)
 #   --ddw WANT    must the guest have made a dynamic DMA window? (default
-#                 yes: QEMU's PHB offers DDW and 4 GiB maxmem needs one)
+#                 yes: QEMU's PHB grants one covering maxmem)
 #   --firmware, --timeout, --verbose: as boot.sh
 # Environment: SPHB_CACHE (cache root, default /var/cache/sphb).
 # Output: one "ok NAME" / "FAIL NAME: why" line per check, the measured
@@ -199,8 +199,8 @@ for pair in nvme:$NVME_BDF virtio:$VIRTIO_BDF; do
 done
 
 # --- EEH and DMA windows: QEMU's PHB offers EEH only to VFIO devices, so
-# the guest's EEH has no capable adapter; a DDW must exist since maxmem
-# (4 GiB) needs more than the default 1 GiB 32-bit window
+# the guest's EEH has no capable adapter; QEMU's PHB grants the dynamic DMA
+# window Linux asks for (64-bit DMA masks), covering all of maxmem
 check proc-eeh "no /proc/powerpc/eeh" eval '[ -n "$(gd proc-eeh)" ]'
 ddw_made() { [ "$(g ddw-dt)" != none ] && [ -n "$(g ddw-dt)" ]; }
 case $ddw in
