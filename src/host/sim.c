@@ -332,7 +332,8 @@ void sphb_sim_save(struct sphb_machine *m, struct sphb_wr *w, unsigned sec_type)
 		w_u32(w, s->fail_count);
 		w_u32(w, (uint32_t)s->fail_errno);
 		/* the headers the host keeps for its functions, by PHB and devfn */
-		qsort(s->saved, s->nsaved, sizeof(*s->saved), by_place);
+		if (s->nsaved > 1)
+			qsort(s->saved, s->nsaved, sizeof(*s->saved), by_place);
 		w_u32(w, s->nsaved);
 		for (unsigned i = 0; i < s->nsaved; i++) {
 			w_u8(w, s->saved[i].f->phb->index);

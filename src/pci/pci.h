@@ -140,6 +140,7 @@ struct sphb_func {
 	bool pcie, multifunction;
 	bool intx_counted;	/* the PHB counts its INTx output on the LSI */
 	bool bars_known;	/* the kind set bar[].kind/size: no sizing at plug */
+	bool plugged;		/* it made it onto a bus (a failed plug frees it unplugged) */
 	uint32_t cfg_size;	/* 256 or 4096 */
 	uint16_t command;	/* Command register as last read back */
 	struct sphb_machine *m;

@@ -92,7 +92,7 @@ static void vmm_free(struct sphb_func *f)
 {
 	struct vmm *v = vmm_of(f);
 
-	if (v->ops.release) {
+	if (v->ops.release && f->plugged) { /* a failed plug does not release */
 		f->m->cb_depth++;
 		v->ops.release(v->opaque);
 		f->m->cb_depth--;

@@ -430,7 +430,8 @@ int sphb_func_plug(struct sphb_machine *m, struct sphb_opts *o, sphb_func_create
 	rc = sphb_opts_id(m, o, id, sizeof(id));
 	if (!rc && sphb_opts_get(o, "multifunction")) {
 		rc = sphb_opts_bool(m, o, "multifunction", false, &on);
-		mf = on;
+		if (!rc)
+			mf = on;
 	}
 	if (!rc)
 		rc = sphb_opts_u64(m, o, "iommu-group", UINT64_MAX, 0, 0x7fffffff, false, &group);
@@ -468,6 +469,7 @@ int sphb_func_plug(struct sphb_machine *m, struct sphb_opts *o, sphb_func_create
 		goto fail;
 	}
 	f->bus_ops = &root_bus;
+	f->plugged = true;
 	sphb_func_decode_refresh(f);
 	sphb_route_update(phb);
 	sphb_func_maps_update(f, false);

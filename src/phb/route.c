@@ -194,8 +194,8 @@ static void space_init(struct rt_space *sp, uint64_t bus_base, uint64_t size, un
 static int by_priority(const void *a, const void *b)
 {
 	const struct rt_bar *x = a, *y = b;
-	unsigned kx = (unsigned)!x->enabled << 16 | x->f->devfn << 8 | x->bar;
-	unsigned ky = (unsigned)!y->enabled << 16 | y->f->devfn << 8 | y->bar;
+	unsigned kx = (unsigned)!x->enabled << 16 | (unsigned)x->f->devfn << 8 | x->bar;
+	unsigned ky = (unsigned)!y->enabled << 16 | (unsigned)y->f->devfn << 8 | y->bar;
 
 	return kx < ky ? -1 : kx > ky;
 }
@@ -238,7 +238,8 @@ static int rebuild(struct sphb_phb *phb)
 			rc = add_bar(r, phb->devs[df], i);
 	if (rc)
 		return rc;
-	qsort(r->bars, r->nbars, sizeof(*r->bars), by_priority);
+	if (r->nbars > 1)
+		qsort(r->bars, r->nbars, sizeof(*r->bars), by_priority);
 	for (unsigned k = 0; k < r->nbars && !rc; k++) {
 		const struct rt_bar *bb = &r->bars[k];
 		bool io = bb->f->bar[bb->bar].kind == BAR_IO;
