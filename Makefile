@@ -94,6 +94,14 @@ $(BENCH_BIN): $(BENCH_SRCS) $(BENCH_TOOLS) $(wildcard bench/*.h) tools/trace.h t
 	$(Q)$(CC) $(ALL_CFLAGS) -Itests -Isrc -DSPHB_VFIO=$(SPHB_VFIO) $(SAN_LDFLAGS) $(LDFLAGS) \
 		-o $@ $(BENCH_SRCS) $(BENCH_TOOLS) $(O)/libsphb.a
 
+# The embedding example (examples/vmm.c), built against the public header
+# only, and run by tests/abi/example-vmm.sh
+EXAMPLE_BINS := $(O)/examples/vmm
+$(O)/examples/%: examples/%.c include/sphb/sphb.h $(O)/libsphb.a
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(ALL_CFLAGS) $(SAN_LDFLAGS) $(LDFLAGS) -o $@ $< $(O)/libsphb.a
+
 # The replay API test compiles the CLI's trace parser and replayer in
 $(O)/tests/unit/test_replay_api: tools/trace.c tools/replay.c tools/trace.h tools/cli.h
 
@@ -123,7 +131,7 @@ $(O)/tests/tsan/%: tests/unit/%.c tests/harness.h $(LIB_SRCS) $(LIB_HDRS)
 check-tsan: $(TSAN_TESTS:%=$(O)/tests/tsan/%)
 	$(Q)set -e; for t in $^; do echo "TSAN $$t"; TSAN_OPTIONS="halt_on_error=1 exitcode=1" $$t; done
 
-tests: all $(UNIT_BINS) $(REPLAY_BINS) $(TSAN_BINS) $(BENCH_BIN)
+tests: all $(UNIT_BINS) $(REPLAY_BINS) $(TSAN_BINS) $(BENCH_BIN) $(EXAMPLE_BINS)
 
 # Debian packages each goal needs; installed when run as root, else printed.
 DEMO_PKGS := gcc make libc6-dev libfdt-dev
