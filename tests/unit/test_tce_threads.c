@@ -2,7 +2,9 @@
  * removes and resets DMA windows on the same PHB: no lock on the read path,
  * and no use of freed memory (run under ThreadSanitizer by make check, and
  * under ASan in the sanitizer build). Every translation must return either
- * a fault or a mapping the guest actually installed at some point. */
+ * a fault or a mapping the guest actually installed at some point. A device
+ * thread also moves bytes (sphb_dma_read/write) and sends MSIs through its
+ * handle while its mappings come and go and its PE freezes and thaws. */
 #include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
@@ -14,12 +16,76 @@
 #define LO 0x20000000u
 #define READERS 3
 #define ROUNDS 3000
+#define DMA_BUS 0x3000000ull	/* the device thread's 16 pages, mapped to DMA_RAM */
+#define DMA_RAM 0x800000ull
 
 static struct t_host h;
 static struct sphb_machine *m;
 static atomic_int stop, started;
 static atomic_long translations, bad;
 static struct sphb_dma *handle[READERS + 1];	/* reader 2 translates through its own handle */
+static struct sphb_dma *dev_handle;		/* the device thread's */
+static atomic_long moved, dma_faults, dma_stopped, msis;
+
+/* host memory callbacks that device threads may call concurrently (the
+ * harness's count accesses, which would be a race) */
+static int mt_read(void *opaque, uint64_t gpa, void *buf, size_t len)
+{
+	struct t_host *th = opaque;
+	if (gpa > th->ram_size || len > th->ram_size - gpa)
+		return -EFAULT;
+	memcpy(buf, th->ram + gpa, len);
+	return 0;
+}
+
+static int mt_write(void *opaque, uint64_t gpa, const void *buf, size_t len)
+{
+	struct t_host *th = opaque;
+	if (gpa > th->ram_size || len > th->ram_size - gpa)
+		return -EFAULT;
+	memcpy(th->ram + gpa, buf, len);
+	return 0;
+}
+
+static void mt_pulse(void *opaque, uint32_t irq)
+{
+	(void)opaque;
+	(void)irq;
+	atomic_fetch_add(&msis, 1);
+}
+
+/* a device's DMA engine: copies pages around its window, sends MSIs */
+static void *device(void *arg)
+{
+	unsigned seed = 4242;
+	uint8_t buf[8192];
+
+	(void)arg;
+	atomic_fetch_add(&started, 1);
+	do {
+		uint64_t bus;
+		int rc;
+
+		seed = seed * 1103515245u + 12345u;
+		bus = DMA_BUS + ((seed >> 8) % (15 * 4096));
+		rc = (seed & 1) ? sphb_dma_read(dev_handle, bus, buf, 1 + (seed >> 20) % 4096)
+				: sphb_dma_write(dev_handle, bus, buf, 1 + (seed >> 20) % 4096);
+		if (rc == 0)
+			atomic_fetch_add(&moved, 1);
+		else if (rc == -EFAULT)
+			atomic_fetch_add(&dma_faults, 1);
+		else if (rc == -EIO)
+			atomic_fetch_add(&dma_stopped, 1);
+		else
+			atomic_fetch_add(&bad, 1);
+		if ((seed & 0xff) == 0) { /* an MSI; no interrupt is allocated: -ERANGE unless stopped */
+			rc = sphb_dma_write(dev_handle, 0x40000000000ull, "\0\x13\0\0", 4);
+			if (rc != -ERANGE && rc != -EIO)
+				atomic_fetch_add(&bad, 1);
+		}
+	} while (!atomic_load(&stop));
+	return NULL;
+}
 
 static void *reader(void *arg)
 {
@@ -58,10 +124,15 @@ static int32_t rtas5(uint32_t token, uint32_t nargs, uint32_t nret, uint32_t a3,
 
 int main(void)
 {
-	pthread_t th[READERS];
+	static const char *const specs[] = { "sim-pci,addr=2,id=d", "sim-pci,addr=3,id=dev,iommu-group=5", NULL };
+	struct sphb_host_ops ops = t_ops();
+	pthread_t th[READERS], dt;
 	uint32_t r[6];
 
-	m = t_machine(&h, "sim-pci,addr=2,id=d", NULL);
+	ops.mem_read = mt_read;
+	ops.mem_write = mt_write;
+	ops.irq_pulse = mt_pulse;
+	m = t_machine_ops(&h, &ops, specs);
 	/* a TCE list for H_PUT_TCE_INDIRECT: 64 pages at 0xab_0000_0000 + ... */
 	for (unsigned k = 0; k < 64; k++) {
 		t_st32(&h, 0x200000 + 8 * k, 0xab);
@@ -69,11 +140,14 @@ int main(void)
 	}
 	/* handles are opened while no vCPU work runs (they are writer-side state) */
 	CHECK_EQ(sphb_dma_open(m, T_BUID0, 0x1000, &handle[2]), 0);
+	CHECK_EQ(sphb_func_dma_open(sphb_func_find(m, "dev"), &dev_handle), 0);
 	for (int i = 0; i < READERS; i++)
 		if (pthread_create(&th[i], NULL, reader, (void *)(uintptr_t)(i + 1)))
 			return 77;
-	/* the churn starts once every reader runs (valgrind schedules threads one at a time) */
-	while (atomic_load(&started) < READERS)
+	if (pthread_create(&dt, NULL, device, NULL))
+		return 77;
+	/* the churn starts once every thread runs (valgrind schedules threads one at a time) */
+	while (atomic_load(&started) < READERS + 1)
 		sched_yield();
 	for (unsigned round = 0; round < ROUNDS; round++) {
 		uint64_t args[4], rets[1];
@@ -109,12 +183,35 @@ int main(void)
 			CHECK_EQ(sphb_hcall(m, 0x138, args, 4, rets, 0, &hret), 0);
 			CHECK_EQ(hret, 0);
 		}
+		/* the device thread's pages: mapped and unmapped by turns (the
+		 * reset above clears the window, so map them every round), and its
+		 * PE frozen and thawed */
+		for (unsigned k = 0; k < 16; k++) {
+			args[0] = 0x80000000u;
+			args[1] = DMA_BUS + ((uint64_t)k << 12);
+			args[2] = (round + k) % 7 ? (DMA_RAM + ((uint64_t)k << 12)) | 3 : 0;
+			CHECK_EQ(sphb_hcall(m, 0x20, args, 3, rets, 0, &hret), 0);
+		}
+		if (round % 50 == 10)
+			CHECK_EQ(sphb_host_freeze(m, "dev", NULL), 0);
+		if (round % 50 == 20) {
+			uint32_t a[4] = { 0x1800, HI, LO, 2 }, rr[1];
+			t_rtas_n(m, &h, 0x2020, 4, 1, a, rr); /* thaw MMIO, then DMA */
+			a[3] = 3;
+			t_rtas_n(m, &h, 0x2020, 4, 1, a, rr);
+		}
 		/* retired tables wait for running translations, but never pile up */
 		CHECK(sphb_tce_retired(m) <= 8);
 	}
 	atomic_store(&stop, 1);
 	for (int i = 0; i < READERS; i++)
 		pthread_join(th[i], NULL);
+	pthread_join(dt, NULL);
+	CHECK(atomic_load(&moved) > 0);
+	fprintf(stderr, "device thread: %ld DMAs moved, %ld faulted, %ld refused while stopped, %ld MSIs\n",
+		(long)atomic_load(&moved), (long)atomic_load(&dma_faults), (long)atomic_load(&dma_stopped),
+		(long)atomic_load(&msis));
+	sphb_dma_close(dev_handle);
 	CHECK_EQ(atomic_load(&bad), 0);
 	CHECK(atomic_load(&translations) > 0);
 	fprintf(stderr, "%ld translations\n", (long)atomic_load(&translations));
