@@ -89,7 +89,7 @@ void bench_set_floor(struct bench_ctx *ctx, double store_ns, double memcpy_ns);
 
 /* the sections (bench_*.c) */
 extern const struct bench_section bench_floor, bench_ops, bench_scale, bench_memory,
-	bench_hostops, bench_recovery, bench_trace, bench_trace_hostops, bench_trace_memory;
+	bench_hostops, bench_recovery, bench_trace, bench_trace_hostops, bench_trace_memory, bench_open;
 
 /* ---- shared by the sections ---- */
 

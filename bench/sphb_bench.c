@@ -26,6 +26,7 @@
 static const struct bench_section *const sections[] = {
 	&bench_floor,
 	&bench_ops,
+	&bench_open,
 	&bench_scale,
 	&bench_memory,
 	&bench_hostops,
@@ -513,9 +514,9 @@ static int cg_pass(struct bench_ctx *ctx, const char *dir, bool entry, char *con
 		   unsigned nextra)
 {
 	static const char *const entries[] = { "sphb_rtas_call", "sphb_hcall", "sphb_dma_translate",
-					       "sphb_dma_xlate" };
+					       "sphb_dma_xlate", "sphb_mmio_load", "sphb_dma_read" };
 	char self[4096], out[4200], labels[4200], log[4200], line[256];
-	char toggles[4][64], o_out[4300], *argv[32];
+	char toggles[6][64], o_out[4300], *argv[32];
 	unsigned a = 0, n = 0;
 	ssize_t len = readlink("/proc/self/exe", self, sizeof(self) - 1);
 	FILE *lf;
@@ -532,7 +533,7 @@ static int cg_pass(struct bench_ctx *ctx, const char *dir, bool entry, char *con
 	argv[a++] = "--tool=callgrind";
 	argv[a++] = o_out;
 	if (entry) {
-		for (unsigned i = 0; i < 4; i++) {
+		for (unsigned i = 0; i < 6; i++) {
 			snprintf(toggles[i], sizeof(toggles[i]), "--toggle-collect=%s", entries[i]);
 			argv[a++] = toggles[i];
 		}

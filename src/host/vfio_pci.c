@@ -72,7 +72,7 @@ static int host_group(struct sphb_machine *m, const char *host)
 static uint32_t vfio_cfg_read(struct sphb_func *f, uint32_t off, unsigned size)
 {
 	struct vfio_func *v = vfio_of(f);
-	uint8_t b[4] = { 0xff, 0xff, 0xff, 0xff };
+	uint8_t b[8] = { 0xff, 0xff, 0xff, 0xff };
 
 	if (sphb_vfio_sys()->pread(v->fd, b, size, (off_t)(v->cfg_off + off)) != (ssize_t)size)
 		memset(b, 0xff, sizeof(b));
@@ -82,7 +82,7 @@ static uint32_t vfio_cfg_read(struct sphb_func *f, uint32_t off, unsigned size)
 static void vfio_cfg_write(struct sphb_func *f, uint32_t off, unsigned size, uint32_t val)
 {
 	struct vfio_func *v = vfio_of(f);
-	uint8_t b[4];
+	uint8_t b[8];
 
 	put_le(b, size, val);
 	(void)sphb_vfio_sys()->pwrite(v->fd, b, size, (off_t)(v->cfg_off + off));

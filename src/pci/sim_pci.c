@@ -865,16 +865,17 @@ static uint8_t *bar_mem(struct sim *d, unsigned bar)
 static int sim_bar_read(struct sphb_func *f, unsigned bar, uint64_t off, unsigned size, uint64_t *val)
 {
 	struct sim *d = sim_of(f);
+	uint64_t bs = backing(d, bar);
 	uint8_t *mem;
-	uint64_t v = 0;
 
-	for (unsigned i = 0; i < size && off + i < backing(d, bar); i++) {
-		mem = bar_mem(d, bar);
-		if (!mem)
-			return -ENOMEM;
-		v |= (uint64_t)mem[off + i] << (8 * i);
+	if (off >= bs) {
+		*val = 0;
+		return 0;
 	}
-	*val = v;
+	mem = bar_mem(d, bar);
+	if (!mem)
+		return -ENOMEM;
+	*val = off + size <= bs ? get_le(mem + off, size) : get_le(mem + off, (unsigned)(bs - off));
 	return 0;
 }
 
@@ -889,16 +890,15 @@ static bool in_pba(const struct sim *d, unsigned bar, uint64_t off, unsigned siz
 static int sim_bar_write(struct sphb_func *f, unsigned bar, uint64_t off, unsigned size, uint64_t val)
 {
 	struct sim *d = sim_of(f);
+	uint64_t bs = backing(d, bar);
 	uint8_t *mem;
 
-	if (bar == 6 || in_pba(d, bar, off, size))
+	if (bar == 6 || off >= bs || in_pba(d, bar, off, size))
 		return 0;
-	for (unsigned i = 0; i < size && off + i < backing(d, bar); i++) {
-		mem = bar_mem(d, bar);
-		if (!mem)
-			return -ENOMEM;
-		mem[off + i] = (uint8_t)(val >> (8 * i));
-	}
+	mem = bar_mem(d, bar);
+	if (!mem)
+		return -ENOMEM;
+	put_le(mem + off, off + size <= bs ? size : (unsigned)(bs - off), val);
 	return 0;
 }
 

@@ -43,9 +43,12 @@ struct rt_node {
 	rt_entry e[FAN];
 };
 
+#define MAX_LEVELS 8u
+
 struct rt_space {
 	uint64_t bus_base, size;	/* bus addresses [bus_base, + size) */
 	unsigned levels, gshift;	/* depth, log2 of the granule */
+	uint8_t shift[MAX_LEVELS];	/* of the offset bits that index each level */
 	struct rt_node *root;
 };
 
@@ -187,6 +190,8 @@ static void space_init(struct rt_space *sp, uint64_t bus_base, uint64_t size, un
 	sp->size = size;
 	sp->gshift = gshift;
 	sp->levels = bits > gshift ? (bits - gshift + FAN_BITS - 1) / FAN_BITS : 1;
+	for (unsigned l = 0; l < sp->levels; l++)
+		sp->shift[l] = (uint8_t)level_shift(sp, l);
 	sp->root = NULL;
 }
 
@@ -287,7 +292,7 @@ static const struct rt_bar *lookup(const struct rt_space *sp, uint64_t off)
 	const struct rt_cell *c;
 
 	for (unsigned l = 0; l < sp->levels && e && !(e & 1); l++)
-		e = ((const struct rt_node *)e)->e[(off >> level_shift(sp, l)) & (FAN - 1)];
+		e = ((const struct rt_node *)e)->e[(off >> sp->shift[l]) & (FAN - 1)];
 	if (!(e & 1))
 		return NULL;
 	c = as_cell(e);

@@ -51,23 +51,37 @@ static inline void put_be16(void *p, uint16_t v) { v = SPHB_BE16(v); memcpy(p, &
 static inline void put_be32(void *p, uint32_t v) { v = SPHB_BE32(v); memcpy(p, &v, 4); }
 static inline void put_be64(void *p, uint64_t v) { v = SPHB_BE64(v); memcpy(p, &v, 8); }
 
-/* n (0..8) little-endian bytes */
+/* n (0..8) little-endian bytes; the access sizes are one load or store */
 static inline uint64_t get_le(const void *p, unsigned n)
 {
 	const uint8_t *b = p;
 	uint64_t v = 0;
 
-	for (unsigned i = 0; i < n; i++)
-		v |= (uint64_t)b[i] << (8 * i);
-	return v;
+	switch (n) {
+	case 1: return b[0];
+	case 2: return get_le16(p);
+	case 4: return get_le32(p);
+	case 8: return get_le64(p);
+	default:
+		for (unsigned i = 0; i < n; i++)
+			v |= (uint64_t)b[i] << (8 * i);
+		return v;
+	}
 }
 
 static inline void put_le(void *p, unsigned n, uint64_t v)
 {
 	uint8_t *b = p;
 
-	for (unsigned i = 0; i < n; i++)
-		b[i] = (uint8_t)(v >> (8 * i));
+	switch (n) {
+	case 1: b[0] = (uint8_t)v; return;
+	case 2: put_le16(p, (uint16_t)v); return;
+	case 4: put_le32(p, (uint32_t)v); return;
+	case 8: put_le64(p, v); return;
+	default:
+		for (unsigned i = 0; i < n; i++)
+			b[i] = (uint8_t)(v >> (8 * i));
+	}
 }
 
 /* all-ones of an access of `size` bytes (1..8) */

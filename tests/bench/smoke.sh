@@ -19,7 +19,7 @@ vfio=0
 nm "$bin" 2>/dev/null | grep -q sphb_vfio_set_sys && vfio=1
 "$bin" --quick --json "$tmp/r.json" >"$tmp/out.txt" 2>"$tmp/err.txt" || no "quick run exit $? ($(tail -n 3 "$tmp/err.txt"))"
 for t in "Floor" "Per-operation cost" "Scale" "Memory" "Host IOMMU operations" "EEH: one guest recovery" \
-	"Trace replay throughput" "Host IOMMU operations per guest TCE update, the traces" "TCE storage of the traces"; do
+	"Trace replay throughput" "Host IOMMU operations per guest TCE update, the traces" "TCE storage of the traces" "The open PHB"; do
 	grep -q "^== $t" "$tmp/out.txt" || no "no table '$t' in the output"
 done
 grep -q "^results: $tmp/r.json" "$tmp/out.txt" || no "no results line"
@@ -47,6 +47,9 @@ want = {
     "recovery": {"guest_recovery": ["us", "ns", "instr", "instr_entry", "rtas_calls", "virtual_ms"]},
     "trace": {n: ["source", "guest_calls", "qemu_events", "parse_ms", "replay_ms", "calls_per_s",
                   "e2e_calls_per_s", "mismatches", "ns", "x_store"] for n in ["runA", "runB"]},
+    "open": {"route@1x1": ["ns", "instr", "config"], "route@31x32": ["ns", "instr", "config", "ratio", "check"],
+             "cfg_read_sim": ["ns", "instr"], "cfg_read_vmm": ["ns", "instr", "check"],
+             "memcpy_4k": ["ns", "gbps"], "dma_read_4k": ["ns", "gbps", "ratio"]},
     "trace_memory": {n: ["windows", "tces", "in_use", "bytes", "flat_bytes", "flat_ratio"]
                      for n in ["runA", "runB"]},
 }

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "harness.h"
+#include "fuzz_input.h"
 #if SPHB_VFIO
 #include "host/vfio.h"
 #endif
@@ -121,15 +122,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char ids[MAX_IDS][48];
 	unsigned nids = 0, nlines = 0;
 
-	if (!h.ram) {
 #if SPHB_VFIO
+	if (fz_ram_once(&h, RAM_SIZE))
 		sphb_vfio_set_sys(&no_vfio);
+#else
+	fz_ram_once(&h, RAM_SIZE);
 #endif
-		h.ram_size = RAM_SIZE;
-		h.ram = calloc(1, RAM_SIZE);
-		if (!h.ram)
-			abort();
-	}
 	ops.log = count_errors;
 	if (sphb_machine_new_default(&ops, &h, &m))
 		abort();

@@ -236,12 +236,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct in in = { data, size };
 	struct sphb_host_ops ops = t_ops();
 
-	if (!h.ram) {
-		h.ram_size = RAM_SIZE;
-		h.ram = calloc(1, RAM_SIZE);
-		if (!h.ram)
-			abort();
-	}
+	fz_ram_once(&h, RAM_SIZE);
 	if (dirty_hi > dirty_lo)
 		memset(h.ram + dirty_lo, 0, dirty_hi - dirty_lo);
 	dirty_lo = RAM_SIZE;

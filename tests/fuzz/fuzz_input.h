@@ -6,6 +6,9 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
+
+#include "harness.h"
 
 struct in {
 	const uint8_t *p;
@@ -25,6 +28,19 @@ static inline uint64_t take(struct in *in, unsigned bytes)
 		}
 	}
 	return v;
+}
+
+/* the guest RAM that every input of a target shares, allocated by the first
+ * input (which this returns true for) */
+static inline int fz_ram_once(struct t_host *h, size_t size)
+{
+	if (h->ram)
+		return 0;
+	h->ram_size = size;
+	h->ram = calloc(1, size);
+	if (!h->ram)
+		abort();
+	return 1;
 }
 
 #endif

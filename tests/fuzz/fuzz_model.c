@@ -1449,13 +1449,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct in in = { data, size };
 
-	if (!h.ram) {
+	if (fz_ram_once(&h, RAM_SIZE))
 		trace = getenv("SPHB_FUZZ_TRACE") != NULL;
-		h.ram_size = RAM_SIZE;
-		h.ram = calloc(1, RAM_SIZE);
-		if (!h.ram)
-			abort();
-	}
 	/* RAM is not cleared between inputs: every byte the library reads
 	 * (argument buffers, TCE lists, errinjct buffers) is written first */
 	setup();

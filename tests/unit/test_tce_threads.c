@@ -8,6 +8,7 @@
 #include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
+#include <time.h>
 
 #include "harness.h"
 #include "internal.h"	/* sphb_tce_retired: the backlog of unpublished tables */
@@ -115,6 +116,19 @@ static void *reader(void *arg)
 	return NULL;
 }
 
+/* waits (yielding, at most about 20 s) until the device thread has counted
+ * one more event than before: with more threads than cores, the vCPU loop
+ * can otherwise run from start to end while the device thread waits for a
+ * core, and the test would prove nothing about what it saw */
+static bool device_saw(atomic_long *counter, long before)
+{
+	for (long i = 0; i < 20000 && atomic_load(counter) <= before; i++) {
+		struct timespec ts = { 0, 1000000 };
+		nanosleep(&ts, NULL);
+	}
+	return atomic_load(counter) > before;
+}
+
 static int32_t rtas5(uint32_t token, uint32_t nargs, uint32_t nret, uint32_t a3, uint32_t a4, uint32_t *r)
 {
 	uint32_t a[5] = { 0, HI, LO, a3, a4 };
@@ -192,8 +206,11 @@ int main(void)
 			args[2] = (round + k) % 7 ? (DMA_RAM + ((uint64_t)k << 12)) | 3 : 0;
 			CHECK_EQ(sphb_hcall(m, 0x20, args, 3, rets, 0, &hret), 0);
 		}
-		if (round % 50 == 10)
+		if (round % 50 == 10) {
 			CHECK_EQ(sphb_host_freeze(m, "dev", NULL), 0);
+			if (round == 10) /* the device's next DMA is refused */
+				CHECK(device_saw(&dma_stopped, atomic_load(&dma_stopped)));
+		}
 		if (round % 50 == 20) {
 			uint32_t a[4] = { 0x1800, HI, LO, 2 }, rr[1];
 			t_rtas_n(m, &h, 0x2020, 4, 1, a, rr); /* thaw MMIO, then DMA */
@@ -203,6 +220,14 @@ int main(void)
 		/* retired tables wait for running translations, but never pile up */
 		CHECK(sphb_tce_retired(m) <= 8);
 	}
+	/* all 16 pages mapped and the PE running: the device moves bytes */
+	for (unsigned k = 0; k < 16; k++) {
+		uint64_t args[3] = { 0x80000000u, DMA_BUS + ((uint64_t)k << 12), (DMA_RAM + ((uint64_t)k << 12)) | 3 }, rets[1];
+		int64_t hret;
+		CHECK_EQ(sphb_hcall(m, 0x20, args, 3, rets, 0, &hret), 0);
+		CHECK_EQ(hret, 0);
+	}
+	CHECK(device_saw(&moved, atomic_load(&moved)));
 	atomic_store(&stop, 1);
 	for (int i = 0; i < READERS; i++)
 		pthread_join(th[i], NULL);
