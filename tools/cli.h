@@ -23,7 +23,8 @@ static inline uint32_t cli_get32(const uint8_t *p)
 }
 
 /* sphb dt: write the machine's /rtas and PHB nodes as a .dtb (libfdt).
- * Returns the exit status (0, or 1 with a message on stderr). */
+ * Returns the exit status: 0, or 2 with a message on stderr (a file that
+ * cannot be written, out of memory; exit status 1 is replay's mismatch). */
 int sphb_cli_dt(struct sphb_machine *m, const char *path);
 
 /* ---- the script interpreter (script.c; contract: docs/cli.md) ---- */

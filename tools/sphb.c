@@ -106,7 +106,7 @@ int main(int argc, char **argv)
 	}
 	if (cli_init(&c)) {
 		fprintf(stderr, "sphb: cannot create the machine: out of memory\n");
-		return 1;
+		return 2;
 	}
 	for (i = 2; i < argc; i++) {
 		const char *a = argv[i];
