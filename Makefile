@@ -21,7 +21,11 @@ Q := @
 endif
 
 VERSION := $(shell sed -n 's/^\#define SPHB_VERSION_STRING "\(.*\)"/\1/p' include/sphb/sphb.h)
+# The ABI major (the soname) and the file it names on install: libsphb.so.0 ->
+# libsphb.so.0.1.0 for VERSION 0.1.0 (the usual MAJOR.MINOR.PATCH real name; the
+# version script's node SPHB_0.1 is the same MAJOR.MINOR), libsphb.so -> libsphb.so.0.
 SONAME := libsphb.so.0
+REALNAME := libsphb.so.$(VERSION)
 
 WARN := -Wall -Wextra -Werror -Wshadow -Wconversion
 BASE_CFLAGS := -std=c11 -g -O2 $(WARN) -Iinclude -D_POSIX_C_SOURCE=200809L
@@ -182,15 +186,15 @@ install: lib cli
 	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR)/sphb $(DESTDIR)$(BINDIR) \
 		$(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(MANDIR)/man1
 	install -m 644 $(O)/libsphb.a $(DESTDIR)$(LIBDIR)/
-	install -m 755 $(O)/$(SONAME) $(DESTDIR)$(LIBDIR)/$(SONAME).$(VERSION)
-	ln -sf $(SONAME).$(VERSION) $(DESTDIR)$(LIBDIR)/$(SONAME)
+	install -m 755 $(O)/$(SONAME) $(DESTDIR)$(LIBDIR)/$(REALNAME)
+	ln -sf $(REALNAME) $(DESTDIR)$(LIBDIR)/$(SONAME)
 	ln -sf $(SONAME) $(DESTDIR)$(LIBDIR)/libsphb.so
 	install -m 644 include/sphb/sphb.h $(DESTDIR)$(INCLUDEDIR)/sphb/
 	install -m 755 $(O)/sphb $(DESTDIR)$(BINDIR)/
 	install -m 644 docs/sphb.1 $(DESTDIR)$(MANDIR)/man1/
-	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
-		-e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' -e 's|@VERSION@|$(VERSION)|' \
-		sphb.pc.in > $(DESTDIR)$(LIBDIR)/pkgconfig/sphb.pc
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(patsubst $(PREFIX)/%,$${prefix}/%,$(LIBDIR))|' \
+		-e 's|@INCLUDEDIR@|$(patsubst $(PREFIX)/%,$${prefix}/%,$(INCLUDEDIR))|' \
+		-e 's|@VERSION@|$(VERSION)|' sphb.pc.in > $(DESTDIR)$(LIBDIR)/pkgconfig/sphb.pc
 
 clean:
 	rm -rf $(O)
