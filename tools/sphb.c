@@ -54,7 +54,8 @@ static void usage_cmd(FILE *f, const char *cmd)
 		      "Replays a Linux guest's RTAS trace and QEMU's trace log (files, - for\n"
 		      "standard input, .xz read through xz -dc) against the machine and\n"
 		      "compares every answer. Exit status 0: everything compared matched;\n"
-		      "1: a mismatch; 2: bad input.\n", f);
+		      "1: a mismatch, a trace of another machine (a PHB it lacks), or more\n"
+		      "lines skipped than answers compared; 2: bad input.\n", f);
 	}
 	fputs(usage_spec, f);
 }
