@@ -101,7 +101,7 @@ $(O)/tests/unit/test_replay_api: tools/trace.c tools/replay.c tools/trace.h tool
 # Fuzz corpora replayed with the normal compiler (no libFuzzer needed).
 # FUZZ_EXTRA_<name>: more sources a target links (fuzz_script: the CLI's
 # script interpreter, without its libfdt-based dt writer).
-FUZZ_EXTRA_script := tools/script.c
+FUZZ_EXTRA_script := tools/script.c tools/guestlog.c
 REPLAY_BINS := $(FUZZ_SRCS:tests/fuzz/fuzz_%.c=$(O)/tests/fuzz/replay_%)
 $(O)/tests/fuzz/replay_script $(O)/fuzz/fuzz_script: $(FUZZ_EXTRA_script) tools/cli.h
 $(O)/tests/fuzz/replay_%: tests/fuzz/fuzz_%.c tests/fuzz/replay_main.c $(wildcard tests/*.h tests/fuzz/*.h) $(O)/libsphb.a

@@ -186,9 +186,8 @@ static int addr_words(struct cli *c, const char *what, const char *t, uint32_t w
 	return 1;
 }
 
-/* "rtas NAME -> S R1 ...": S signed decimal, Ri 0x%08x, "-" when not written */
-static void print_rtas_line(FILE *out, const char *name, uint32_t nret, const uint32_t *rets,
-			    uint32_t rets_written)
+void cli_print_rtas_line(FILE *out, const char *name, uint32_t nret, const uint32_t *rets,
+			 uint32_t rets_written)
 {
 	fprintf(out, "rtas %s ->", name);
 	for (uint32_t r = 0; r < nret; r++) {
@@ -277,7 +276,7 @@ static int do_rtas(struct cli *c, char **tok, int n)
 	}
 	for (uint32_t r = 0; r < nret; r++)
 		rets[r] = cli_get32(c->ram + RTAS_BUF_GPA + 12 + 4 * (nargs + r));
-	print_rtas_line(c->out, name, nret, rets, res.rets_written);
+	cli_print_rtas_line(c->out, name, nret, rets, res.rets_written);
 	return 0;
 }
 
@@ -432,11 +431,37 @@ static int do_host(struct cli *c, char **tok, int n)
 
 static void guest_trace(void *opaque, const struct sphb_guest_call *call)
 {
-	const struct cli *c = opaque;
+	struct cli *c = opaque;
+	struct cli_gcall *g;
+	const char *name;
 
-	if (c->guest_quiet)
+	if (c->guest_mode == CLI_GUEST_CALLS)
+		cli_print_rtas_line(c->out, call->name, call->nret, call->rets, call->rets_written);
+	if (c->guest_mode != CLI_GUEST_LOG)
 		return;
-	print_rtas_line(c->out, call->name, call->nret, call->rets, call->rets_written);
+	if (c->ngcalls == c->capgcalls) {
+		size_t cap = c->capgcalls ? 2 * c->capgcalls : 256;
+		struct cli_gcall *v = realloc(c->gcalls, cap * sizeof(*v));
+		if (!v) {
+			c->gcalls_lost++;
+			return;
+		}
+		c->gcalls = v;
+		c->capgcalls = cap;
+	}
+	/* the library's own name: valid after the callback, unlike call->name */
+	name = sphb_rtas_name(call->token);
+	g = &c->gcalls[c->ngcalls++];
+	memset(g, 0, sizeof(*g));
+	g->name = name ? name : "?";
+	g->nargs = call->nargs;
+	g->nret = call->nret;
+	g->written = call->rets_written;
+	for (uint32_t i = 0; i < call->nargs && i < CLI_GCALL_CELLS; i++)
+		g->args[i] = call->args[i];
+	for (uint32_t i = 0; i < call->nret && i < CLI_GCALL_CELLS; i++)
+		g->rets[i] = call->rets[i];
+	g->ms = sphb_clock_ms(c->m);
 }
 
 static int do_guest(struct cli *c, char **tok, int n)
@@ -447,11 +472,14 @@ static int do_guest(struct cli *c, char **tok, int n)
 		[SPHB_GUEST_PERMANENT_FAILURE] = "permanent-failure",
 	};
 	struct sphb_guest_result res;
+	uint64_t t0;
 	int rc;
 
-	if (n < 3 || n > 4 || strcmp(tok[1], "recover") || (n == 4 && strcmp(tok[3], "quiet")))
-		return script_error(c, "guest: expected 'guest recover DEV [quiet]'");
-	c->guest_quiet = n == 4;
+	if (n < 3 || n > 4 || strcmp(tok[1], "recover") ||
+	    (n == 4 && strcmp(tok[3], "quiet") && strcmp(tok[3], "log")))
+		return script_error(c, "guest: expected 'guest recover DEV [quiet|log]'");
+	c->guest_mode = n == 3 ? CLI_GUEST_CALLS : !strcmp(tok[3], "quiet") ? CLI_GUEST_QUIET : CLI_GUEST_LOG;
+	c->ngcalls = c->gcalls_lost = 0;
 	if (!c->guest) {
 		struct sphb_guest_opts opts;
 		struct sphb_guest_ops ops;
@@ -459,6 +487,7 @@ static int do_guest(struct cli *c, char **tok, int n)
 		memset(&opts, 0, sizeof(opts));
 		opts.sz = sizeof(opts);
 		opts.scratch_gpa = GUEST_SCRATCH_GPA;
+		opts.max_freezes = CLI_GUEST_MAX_FREEZES;
 		memset(&ops, 0, sizeof(ops));
 		ops.sz = sizeof(ops);
 		ops.mem_read = cli_mem_read;
@@ -471,7 +500,10 @@ static int do_guest(struct cli *c, char **tok, int n)
 	}
 	memset(&res, 0, sizeof(res));
 	res.sz = sizeof(res);
+	t0 = sphb_clock_ms(c->m);
 	rc = sphb_guest_recover(c->guest, tok[2], &res);
+	if (c->guest_mode == CLI_GUEST_LOG && (!rc || rc == -ENODEV))
+		cli_guest_log(c, tok[2], &res, t0);
 	if (rc == -ENODEV)
 		return script_error(c, "guest recover: device '%s' is in no PE (no EEH)", tok[2]);
 	if (rc)
@@ -710,6 +742,9 @@ int cli_init(struct cli *c)
 void cli_fini(struct cli *c)
 {
 	sphb_guest_free(c->guest);
+	free(c->gcalls);
+	c->gcalls = NULL;
+	c->ngcalls = c->capgcalls = 0;
 	sphb_machine_free(c->m);
 	if (c->ram)
 		munmap(c->ram, GUEST_RAM_SIZE);

@@ -42,7 +42,7 @@ static void usage_cmd(FILE *f, const char *cmd)
 		      "absent) one statement per line: rtas, hcall, mem, mmio, dma, host,\n"
 		      "guest recover, echo. Results go to standard output; a statement that\n"
 		      "cannot run stops with exit status 2. -v adds the library's messages on\n"
-		      "standard error.\n", f);
+		      "standard error and the RTAS calls under 'guest recover DEV log's phases.\n", f);
 	} else if (!strcmp(cmd, "dt")) {
 		fputs("usage: sphb dt [-v] [-device SPEC]... -o FILE.dtb\n"
 		      "\n"
