@@ -1,7 +1,8 @@
 # sphb — one non-recursive GNU Makefile.
-#   make [all] | demo | check | bench | bench-callgrind | fuzz | install | clean
+#   make [all] | demo | demo-config | check | check-one | bench | bench-callgrind | fuzz |
+#        install | clean
 #   O=DIR build directory (default build), SAN=address,undefined, V=1 verbose,
-#   PREFIX=/usr/local, DESTDIR= for staged installs.
+#   PREFIX=/usr/local, DESTDIR= for staged installs, JOBS=N for make check.
 O ?= build
 SAN ?=
 V ?= 0
@@ -61,7 +62,7 @@ cli: $(O)/sphb
 
 $(O)/src/%.o: src/%.c $(wildcard src/*.h src/backend/*.h src/guest/*.h) include/sphb/sphb.h
 	@mkdir -p $(dir $@)
-	@$(if $(Q),echo "  CC      $<")
+	@$(if $(Q),echo "  CC      $@")
 	$(Q)$(CC) $(LIB_CFLAGS) -c $< -o $@
 
 $(O)/libsphb.a: $(LIB_OBJS)
@@ -75,7 +76,7 @@ $(O)/$(SONAME): $(LIB_OBJS) src/libsphb.map
 
 $(O)/tools/%.o: tools/%.c $(wildcard tools/*.h) include/sphb/sphb.h
 	@mkdir -p $(dir $@)
-	@$(if $(Q),echo "  CC      $<")
+	@$(if $(Q),echo "  CC      $@")
 	$(Q)$(CC) $(ALL_CFLAGS) -c $< -o $@
 
 $(O)/sphb: $(CLI_OBJS) $(O)/libsphb.a
@@ -84,7 +85,7 @@ $(O)/sphb: $(CLI_OBJS) $(O)/libsphb.a
 
 $(O)/tests/unit/%: tests/unit/%.c $(wildcard tests/*.h) $(O)/libsphb.a
 	@mkdir -p $(dir $@)
-	@$(if $(Q),echo "  CC      $<")
+	@$(if $(Q),echo "  CC      $@")
 	$(Q)$(CC) $(ALL_CFLAGS) -Itests -Isrc -DSPHB_VFIO=$(SPHB_VFIO) $(SAN_LDFLAGS) $(LDFLAGS) -o $@ $< $(O)/libsphb.a
 
 # The benchmark: one program, its sections in bench/*.c (docs/performance.md)
@@ -106,7 +107,7 @@ REPLAY_BINS := $(FUZZ_SRCS:tests/fuzz/fuzz_%.c=$(O)/tests/fuzz/replay_%)
 $(O)/tests/fuzz/replay_script $(O)/fuzz/fuzz_script: $(FUZZ_EXTRA_script) tools/cli.h
 $(O)/tests/fuzz/replay_%: tests/fuzz/fuzz_%.c tests/fuzz/replay_main.c $(wildcard tests/*.h tests/fuzz/*.h) $(O)/libsphb.a
 	@mkdir -p $(dir $@)
-	@$(if $(Q),echo "  CC      $<")
+	@$(if $(Q),echo "  CC      $@")
 	$(Q)$(CC) $(ALL_CFLAGS) -Wno-conversion -Itests -Isrc -Itools -DSPHB_VFIO=$(SPHB_VFIO) \
 		$(SAN_LDFLAGS) $(LDFLAGS) -o $@ $< $(FUZZ_EXTRA_$*) tests/fuzz/replay_main.c $(O)/libsphb.a
 
@@ -115,7 +116,7 @@ TSAN_TESTS := test_tce_threads
 TSAN_BINS := $(if $(SAN),,$(TSAN_TESTS:%=$(O)/tests/tsan/%))
 $(O)/tests/tsan/%: tests/unit/%.c tests/harness.h $(LIB_SRCS) $(wildcard src/*.h src/backend/*.h)
 	@mkdir -p $(dir $@)
-	@$(if $(Q),echo "  TSAN    $<")
+	@$(if $(Q),echo "  TSAN    $@")
 	$(Q)$(CC) -std=c11 -g -O1 -D_POSIX_C_SOURCE=200809L -Iinclude -Isrc -Itests -fsanitize=thread \
 		-o $@ $< $(LIB_SRCS) -pthread
 
@@ -143,16 +144,32 @@ demo: deps-demo all
 demo-config: all
 	$(O)/sphb run $$(cat examples/config-probe.args) examples/config-probe.sphb
 
-# Every test, in a normal build and again under ASan+UBSan.
+# Every test, in three builds: normal ($(O)), ASan+UBSan ($(O)/san) and
+# without the VFIO backend ($(O)/novfio), built side by side with JOBS jobs
+# (default: every CPU; make's own -jN wins), then tests/run-tests.sh runs
+# JOBS tests at a time (docs/testing.md).
+JOBS ?= $(or $(patsubst -j%,%,$(filter -j%,$(MAKEFLAGS))),$(shell nproc 2>/dev/null || echo 2))
 check: deps-check
+	@echo "== make check: building $(O) (normal), $(O)/san (ASan+UBSan), $(O)/novfio (SPHB_VFIO=0) with $(JOBS) jobs"
+	$(Q)$(MAKE) --no-print-directory -j$(JOBS) check-builds
+	@echo "== make check: running the tests, $(JOBS) at a time"
+	$(Q)SPHB_VALGRIND=1 SPHB_JOBS=$(JOBS) tests/run-tests.sh $(O) $(O)/san $(O)/novfio
+
+.PHONY: check-builds check-build-normal check-build-san check-build-novfio
+check-builds: check-build-normal check-build-san check-build-novfio
+check-build-normal:
 	$(Q)$(MAKE) --no-print-directory tests
+	@echo "== built $(O)"
+check-build-san:
 	$(Q)$(MAKE) --no-print-directory O=$(O)/san SAN=address,undefined tests
+	@echo "== built $(O)/san"
+check-build-novfio:
 	$(Q)$(MAKE) --no-print-directory O=$(O)/novfio SPHB_VFIO=0 tests
-	$(Q)SPHB_VALGRIND=1 tests/run-tests.sh $(O) $(O)/san $(O)/novfio
+	@echo "== built $(O)/novfio"
 
 # The suite for one build directory only (no dependency installation).
 check-one: tests
-	$(Q)tests/run-tests.sh $(O)
+	$(Q)SPHB_JOBS=$(JOBS) tests/run-tests.sh $(O)
 
 # Times (make bench) and, with valgrind's callgrind, instruction counts too
 bench: all $(BENCH_BIN)
