@@ -15,6 +15,8 @@ CC ?= cc
 # The Linux VFIO backend: on by default on Linux; SPHB_VFIO=0 leaves it out.
 SPHB_VFIO ?= $(if $(filter Linux,$(shell uname -s)),1,0)
 
+comma := ,
+
 ifeq ($(V),1)
 Q :=
 else
@@ -145,27 +147,40 @@ demo-config: all
 	$(O)/sphb run $$(cat examples/config-probe.args) examples/config-probe.sphb
 
 # Every test, in three builds: normal ($(O)), ASan+UBSan ($(O)/san) and
-# without the VFIO backend ($(O)/novfio), built side by side with JOBS jobs
-# (default: every CPU; make's own -jN wins), then tests/run-tests.sh runs
-# JOBS tests at a time (docs/testing.md).
+# without the VFIO backend ($(O)/novfio). One make -jJOBS (default: every CPU;
+# make's own -jN wins) builds the three trees side by side, and each tree's
+# tests start as soon as that tree is built (the normal one first: its
+# valgrind pass is the longest), JOBS at a time per tree, results collected
+# in $(O)/.results; the last line sums them up (docs/testing.md).
 JOBS ?= $(or $(patsubst -j%,%,$(filter -j%,$(MAKEFLAGS))),$(shell nproc 2>/dev/null || echo 2))
+# job slots of the make that runs the three trees: each tree's recipe holds one
+# while it builds (its compiles share the rest) and while its tests run
+CHECK_SLOTS = $(shell echo $$(( $(JOBS) + 1 > 3 ? $(JOBS) + 1 : 3 )))
+CHECK_RESULTS := $(O)/.results
 check: deps-check
-	@echo "== make check: building $(O) (normal), $(O)/san (ASan+UBSan), $(O)/novfio (SPHB_VFIO=0) with $(JOBS) jobs"
-	$(Q)$(MAKE) --no-print-directory -j$(JOBS) check-builds
-	@echo "== make check: running the tests, $(JOBS) at a time"
-	$(Q)SPHB_VALGRIND=1 SPHB_JOBS=$(JOBS) tests/run-tests.sh $(O) $(O)/san $(O)/novfio
+	@echo "== make check: building $(O) (normal), $(O)/san (ASan+UBSan), $(O)/novfio (SPHB_VFIO=0) side by side; each tree's tests start when it is built, $(JOBS) at a time"
+	$(Q)rm -rf $(CHECK_RESULTS) && mkdir -p $(CHECK_RESULTS)
+	-$(Q)$(MAKE) --no-print-directory -j$(CHECK_SLOTS) JOBS=$(JOBS) check-trees
+	$(Q)tests/run-tests.sh --summary $(CHECK_RESULTS)
 
-.PHONY: check-builds check-build-normal check-build-san check-build-novfio
-check-builds: check-build-normal check-build-san check-build-novfio
-check-build-normal:
-	$(Q)$(MAKE) --no-print-directory tests
-	@echo "== built $(O)"
-check-build-san:
-	$(Q)$(MAKE) --no-print-directory O=$(O)/san SAN=address,undefined tests
-	@echo "== built $(O)/san"
-check-build-novfio:
-	$(Q)$(MAKE) --no-print-directory O=$(O)/novfio SPHB_VFIO=0 tests
-	@echo "== built $(O)/novfio"
+# check-tree-NAME: build one tree, then run its tests; a build that fails is
+# one failed test in the summary. The normal tree holds the longest test (its
+# valgrind pass of test_msi), so the other two build and test at a lower CPU
+# priority (nice) and fill the cores around it.
+.PHONY: check-trees check-tree-normal check-tree-san check-tree-novfio
+check-trees: check-tree-normal check-tree-san check-tree-novfio
+define check_tree
+	$(Q)$(4) $(MAKE) --no-print-directory $(1) tests || \
+		{ echo "FAIL 0 build:$(2)" > $(CHECK_RESULTS)/build-$(3).res; echo "FAIL build of $(2)"; exit 1; }
+	@echo "== built $(2): its tests start"
+	$(Q)SPHB_RESULTS=$(abspath $(CHECK_RESULTS)) SPHB_JOBS=$(JOBS) $(5) $(4) tests/run-tests.sh $(2)
+endef
+check-tree-normal:
+	$(call check_tree,,$(O),normal,,SPHB_VALGRIND=1)
+check-tree-san:
+	$(call check_tree,O=$(O)/san SAN=address$(comma)undefined,$(O)/san,san,nice -n 10,)
+check-tree-novfio:
+	$(call check_tree,O=$(O)/novfio SPHB_VFIO=0,$(O)/novfio,novfio,nice -n 10,)
 
 # The suite for one build directory only (no dependency installation).
 check-one: tests

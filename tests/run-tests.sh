@@ -1,6 +1,11 @@
 #!/bin/sh
 # Run every test of one or more build directories and print the summary line
-# "N passed, N failed, N skipped". Tests: compiled programs in DIR/tests/unit
+# "N passed, N failed, N skipped".
+#   tests/run-tests.sh DIR...                 run, then print the summary
+#   SPHB_RESULTS=RDIR tests/run-tests.sh DIR... run, keep the results in RDIR
+#                                             (several runners may share it)
+#   tests/run-tests.sh --summary RDIR         the summary of the results in RDIR
+# Tests: compiled programs in DIR/tests/unit
 # (and, with SPHB_VALGRIND=1, the first directory's once more under valgrind),
 # DIR/tests/tsan, the fuzz-corpus replayers in DIR/tests/fuzz, and the scripts
 # in tests/cli, tests/conformance, tests/abi, tests/hw and tests/bench, which
@@ -9,7 +14,8 @@
 #
 # SPHB_JOBS (default: the number of CPUs) tests run at once, the slowest
 # first (each test's duration is remembered in FIRST-DIR/.test-times for the
-# next run's order); every test prints "RUN label" when it starts and
+# next run's order; without it tests/test-times, a reference run's durations,
+# gives the order); every test prints "RUN label" when it starts and
 # "PASS|FAIL|SKIP label (T s)" when it ends, a failure followed by the last 40
 # lines of its output.
 #
@@ -21,11 +27,38 @@
 # fuzz corpora, CLI, ABI and benchmark tests still run in it.
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
+
+# ---- the summary of a results directory --------------------------------------
+summary() { # RDIR EXPECTED-COUNT(0: unknown)
+	pass=$(cat "$1"/*.res 2>/dev/null | grep -c '^PASS ')
+	fail=$(cat "$1"/*.res 2>/dev/null | grep -c '^FAIL ')
+	skip=$(cat "$1"/*.res 2>/dev/null | grep -c '^SKIP ')
+	if [ "$2" -gt 0 ] && [ $((pass + fail + skip)) -lt "$2" ]; then
+		echo "$(($2 - pass - fail - skip)) tests did not report (interrupted?)"
+		fail=$((fail + $2 - pass - fail - skip))
+	fi
+	if [ $((pass + fail + skip)) -eq 0 ]; then
+		echo "no test ran"
+		fail=1
+	fi
+	failed=$(cat "$1"/*.res 2>/dev/null | awk '$1 == "FAIL" { printf " %s", $3 }')
+	[ -n "$failed" ] && echo "failed:$failed"
+	echo "$pass passed, $fail failed, $skip skipped"
+	[ "$fail" -eq 0 ]
+}
+if [ "${1:-}" = --summary ]; then
+	[ $# = 2 ] && [ -d "$2" ] || { echo "usage: $0 --summary RESULTS-DIR" >&2; exit 2; }
+	summary "$2" 0
+	exit
+fi
+
 jobs=${SPHB_JOBS:-$(nproc 2>/dev/null || echo 1)}
 case $jobs in '' | *[!0-9]* | 0) jobs=1 ;; esac
 tmp=$(mktemp -d) || exit 1
 trap 'rm -rf "$tmp"' EXIT INT TERM
-mkdir "$tmp/t" "$tmp/res"
+mkdir "$tmp/t"
+results=${SPHB_RESULTS:-$tmp/res}
+mkdir -p "$results" || exit 1
 
 # ---- the task list: one file per test, $tmp/t/N holding "label" then the
 # command (one line each, run with sh -c) -------------------------------------
@@ -79,6 +112,8 @@ while [ "$i" -lt "$n" ]; do
 	i=$((i + 1))
 	label=$(sed -n 1p "$tmp/t/$i")
 	cost=$(awk -v l="$label" '$2 == l { c = $1 } END { print c + 0 }' "$times" 2>/dev/null)
+	[ "${cost:-0}" = 0 ] &&
+		cost=$(awk -v l="$label" '$2 == l { c = $1 } END { print c + 0 }' "$top/tests/test-times" 2>/dev/null)
 	if [ "${cost:-0}" = 0 ]; then
 		case $label in
 		valgrind/*) cost=1000 ;;
@@ -87,7 +122,7 @@ while [ "$i" -lt "$n" ]; do
 		esac
 	fi
 	echo "$cost $i"
-done | sort -k1,1nr -k2,2n | awk '{ print $2 }' >"$tmp/order"
+done | sort -k1,1gr -k2,2n | awk '{ print $2 }' >"$tmp/order"
 
 # ---- run them, $jobs at a time ----------------------------------------------
 cat >"$tmp/one" <<'ONE'
@@ -118,22 +153,23 @@ fi
 cat "$log.report"
 echo "$st $secs $label" >"$res/$id.res"
 ONE
-SPHB_RESULTS=$tmp/res xargs -P "$jobs" -n 1 sh "$tmp/one" <<EOF
-$(sed "s|^|$tmp/t/|" "$tmp/order")
+# result files are named after the task's place in this run's list, so
+# runners sharing a results directory need distinct names: prefix the pid
+mkdir "$tmp/named"
+for f in "$tmp"/t/*; do mv "$f" "$tmp/named/$$-$(basename "$f")"; done
+sed -i "s|^|$$-|" "$tmp/order"
+SPHB_RESULTS=$results xargs -P "$jobs" -n 1 sh "$tmp/one" <<EOF
+$(sed "s|^|$tmp/named/|" "$tmp/order")
 EOF
 
 # ---- summary ----------------------------------------------------------------
-pass=$(cat "$tmp"/res/*.res 2>/dev/null | grep -c '^PASS ')
-fail=$(cat "$tmp"/res/*.res 2>/dev/null | grep -c '^FAIL ')
-skip=$(cat "$tmp"/res/*.res 2>/dev/null | grep -c '^SKIP ')
-done_=$((pass + fail + skip))
-if [ "$done_" -ne "$n" ]; then
-	echo "$((n - done_)) tests did not report (interrupted?)"
-	fail=$((fail + n - done_))
-fi
 # remember the durations for the next run's order
-[ -n "$first" ] && cat "$tmp"/res/*.res 2>/dev/null | awk '{ print $2, $3 }' >"$times" 2>/dev/null
-failed=$(cat "$tmp"/res/*.res 2>/dev/null | awk '$1 == "FAIL" { printf " %s", $3 }')
-[ -n "$failed" ] && echo "failed:$failed"
-echo "$pass passed, $fail failed, $skip skipped"
-[ "$fail" -eq 0 ]
+[ -n "$first" ] && cat "$results"/$$-*.res 2>/dev/null | awk '{ print $2, $3 }' >"$first/.test-times" 2>/dev/null
+if [ -n "${SPHB_RESULTS:-}" ]; then
+	p=$(cat "$results"/$$-*.res 2>/dev/null | grep -c '^PASS ')
+	f=$(cat "$results"/$$-*.res 2>/dev/null | grep -c '^FAIL ')
+	echo "== tests of $* done: $p of $n passed, $f failed"
+	[ "$f" -eq 0 ] && [ "$(cat "$results"/$$-*.res 2>/dev/null | wc -l)" -eq "$n" ]
+	exit
+fi
+summary "$results" "$n"
