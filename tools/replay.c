@@ -12,7 +12,7 @@
 #include "cli.h"
 #include "trace.h"
 
-#define BUID_BASE 0x800000020000000ull	/* qemu-spapr-phb.md 3.7 */
+#define BUID_BASE 0x800000020000000ull	/* QEMU 7.2 SPAPR_PCI_BASE_BUID, include/hw/pci-host/spapr.h */
 #define H_GET_TCE 0x1C
 #define H_PUT_TCE 0x20
 #define H_STUFF_TCE 0x138

@@ -3,7 +3,8 @@
 # fenced block (continued while a line ends in | or \) is run from the top
 # directory with build/sphb standing for the CLI under test, and must print
 # exactly the lines that follow it in the block. Also the Quick start: it
-# names exactly the two goals `make demo` and `make check`.
+# names exactly the two goals `make demo` and `make check`; the files the README
+# names exist.
 set -u
 top=${SPHB_TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
 S=${SPHB:?SPHB must name the sphb binary}
@@ -33,4 +34,12 @@ done
 qs=$(sed -n '/^## Quick start/,/^## /p' "$top/README.md" | sed -n '/^```/,/^```/p' | grep -v '^```' | sed 's/ *#.*//')
 [ "$qs" = "make demo
 make check" ] || { echo "Quick start is not exactly 'make demo' and 'make check': '$qs'"; fail=1; }
+# every file the README names exists, and the pages it must link do
+for f in $(grep -o '\(docs\|examples\|tests\|tools\|include\)/[A-Za-z0-9_./-]*[A-Za-z0-9]' "$top/README.md" | sort -u); do
+	[ -e "$top/$f" ] || { echo "README names $f, which does not exist"; fail=1; }
+done
+for f in docs/cli.md docs/qemu-differences.md docs/testing.md; do
+	grep -q "$f" "$top/README.md" || { echo "README does not link $f"; fail=1; }
+done
+grep -q 'make demo-config' "$top/README.md" || { echo "README does not list make demo-config"; fail=1; }
 exit $fail
