@@ -149,8 +149,8 @@ demo-config: all
 # Every test, in three builds: normal ($(O)), ASan+UBSan ($(O)/san) and
 # without the VFIO backend ($(O)/novfio). One make -jJOBS (default: every CPU;
 # make's own -jN wins) builds the three trees side by side, and each tree's
-# tests start as soon as that tree is built (the normal one first: its
-# valgrind pass is the longest), JOBS at a time per tree, results collected
+# tests start as soon as that tree is built, JOBS at a time per tree, the
+# slowest first, results collected
 # in $(O)/.results; the last line sums them up (docs/testing.md).
 JOBS ?= $(or $(patsubst -j%,%,$(filter -j%,$(MAKEFLAGS))),$(shell nproc 2>/dev/null || echo 2))
 # job slots of the make that runs the three trees: each tree's recipe holds one
@@ -164,23 +164,22 @@ check: deps-check
 	$(Q)tests/run-tests.sh --summary $(CHECK_RESULTS)
 
 # check-tree-NAME: build one tree, then run its tests; a build that fails is
-# one failed test in the summary. The normal tree holds the longest test (its
-# valgrind pass of test_msi), so the other two build and test at a lower CPU
-# priority (nice) and fill the cores around it.
+# one failed test in the summary. '+': the sub-make is recursive even though
+# $(MAKE) only appears once check_tree is expanded (it shares the jobserver).
 .PHONY: check-trees check-tree-normal check-tree-san check-tree-novfio
 check-trees: check-tree-normal check-tree-san check-tree-novfio
 define check_tree
-	$(Q)$(4) $(MAKE) --no-print-directory $(1) tests || \
+	+$(Q)$(MAKE) --no-print-directory $(1) tests || \
 		{ echo "FAIL 0 build:$(2)" > $(CHECK_RESULTS)/build-$(3).res; echo "FAIL build of $(2)"; exit 1; }
 	@echo "== built $(2): its tests start"
-	$(Q)SPHB_RESULTS=$(abspath $(CHECK_RESULTS)) SPHB_JOBS=$(JOBS) $(5) $(4) tests/run-tests.sh $(2)
+	$(Q)SPHB_RESULTS=$(abspath $(CHECK_RESULTS)) SPHB_JOBS=$(JOBS) $(4) tests/run-tests.sh $(2)
 endef
 check-tree-normal:
-	$(call check_tree,,$(O),normal,,SPHB_VALGRIND=1)
+	$(call check_tree,,$(O),normal,SPHB_VALGRIND=1)
 check-tree-san:
-	$(call check_tree,O=$(O)/san SAN=address$(comma)undefined,$(O)/san,san,nice -n 10,)
+	$(call check_tree,O=$(O)/san SAN=address$(comma)undefined,$(O)/san,san,)
 check-tree-novfio:
-	$(call check_tree,O=$(O)/novfio SPHB_VFIO=0,$(O)/novfio,novfio,nice -n 10,)
+	$(call check_tree,O=$(O)/novfio SPHB_VFIO=0,$(O)/novfio,novfio,)
 
 # The suite for one build directory only (no dependency installation).
 check-one: tests
