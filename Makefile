@@ -1,7 +1,8 @@
 # sphb — one non-recursive GNU Makefile.
-#   make [all] | demo | check | bench | bench-callgrind | fuzz | install | clean
+#   make [all] | demo | demo-config | check | check-one | bench | bench-callgrind | fuzz |
+#        install | clean
 #   O=DIR build directory (default build), SAN=address,undefined, V=1 verbose,
-#   PREFIX=/usr/local, DESTDIR= for staged installs.
+#   PREFIX=/usr/local, DESTDIR= for staged installs, JOBS=N for make check.
 O ?= build
 SAN ?=
 V ?= 0
@@ -14,6 +15,8 @@ CC ?= cc
 # The Linux VFIO backend: on by default on Linux; SPHB_VFIO=0 leaves it out.
 SPHB_VFIO ?= $(if $(filter Linux,$(shell uname -s)),1,0)
 
+comma := ,
+
 ifeq ($(V),1)
 Q :=
 else
@@ -21,7 +24,11 @@ Q := @
 endif
 
 VERSION := $(shell sed -n 's/^\#define SPHB_VERSION_STRING "\(.*\)"/\1/p' include/sphb/sphb.h)
+# The ABI major (the soname) and the file it names on install: libsphb.so.0 ->
+# libsphb.so.0.1.0 for VERSION 0.1.0 (the usual MAJOR.MINOR.PATCH real name; the
+# version script's node SPHB_0.1 is the same MAJOR.MINOR), libsphb.so -> libsphb.so.0.
 SONAME := libsphb.so.0
+REALNAME := libsphb.so.$(VERSION)
 
 WARN := -Wall -Wextra -Werror -Wshadow -Wconversion
 BASE_CFLAGS := -std=c11 -g -O2 $(WARN) -Iinclude -D_POSIX_C_SOURCE=200809L
@@ -60,7 +67,7 @@ cli: $(O)/sphb
 
 $(O)/src/%.o: src/%.c $(LIB_HDRS) include/sphb/sphb.h
 	@mkdir -p $(dir $@)
-	@$(if $(Q),echo "  CC      $<")
+	@$(if $(Q),echo "  CC      $@")
 	$(Q)$(CC) $(LIB_CFLAGS) -c $< -o $@
 
 $(O)/libsphb.a: $(LIB_OBJS)
@@ -74,7 +81,7 @@ $(O)/$(SONAME): $(LIB_OBJS) src/libsphb.map
 
 $(O)/tools/%.o: tools/%.c $(wildcard tools/*.h) include/sphb/sphb.h
 	@mkdir -p $(dir $@)
-	@$(if $(Q),echo "  CC      $<")
+	@$(if $(Q),echo "  CC      $@")
 	$(Q)$(CC) $(ALL_CFLAGS) -c $< -o $@
 
 $(O)/sphb: $(CLI_OBJS) $(O)/libsphb.a
@@ -83,7 +90,7 @@ $(O)/sphb: $(CLI_OBJS) $(O)/libsphb.a
 
 $(O)/tests/unit/%: tests/unit/%.c $(wildcard tests/*.h) $(O)/libsphb.a
 	@mkdir -p $(dir $@)
-	@$(if $(Q),echo "  CC      $<")
+	@$(if $(Q),echo "  CC      $@")
 	$(Q)$(CC) $(ALL_CFLAGS) -Itests -Isrc -DSPHB_VFIO=$(SPHB_VFIO) $(SAN_LDFLAGS) $(LDFLAGS) -o $@ $< $(O)/libsphb.a
 
 # The benchmark: one program, its sections in bench/*.c (docs/performance.md)
@@ -108,12 +115,12 @@ $(O)/tests/unit/test_replay_api: tools/trace.c tools/replay.c tools/trace.h tool
 # Fuzz corpora replayed with the normal compiler (no libFuzzer needed).
 # FUZZ_EXTRA_<name>: more sources a target links (fuzz_script: the CLI's
 # script interpreter, without its libfdt-based dt writer).
-FUZZ_EXTRA_script := tools/script.c
+FUZZ_EXTRA_script := tools/script.c tools/guestlog.c
 REPLAY_BINS := $(FUZZ_SRCS:tests/fuzz/fuzz_%.c=$(O)/tests/fuzz/replay_%)
 $(O)/tests/fuzz/replay_script $(O)/fuzz/fuzz_script: $(FUZZ_EXTRA_script) tools/cli.h
 $(O)/tests/fuzz/replay_%: tests/fuzz/fuzz_%.c tests/fuzz/replay_main.c $(wildcard tests/*.h tests/fuzz/*.h) $(O)/libsphb.a
 	@mkdir -p $(dir $@)
-	@$(if $(Q),echo "  CC      $<")
+	@$(if $(Q),echo "  CC      $@")
 	$(Q)$(CC) $(ALL_CFLAGS) -Wno-conversion -Itests -Isrc -Itools -DSPHB_VFIO=$(SPHB_VFIO) \
 		$(SAN_LDFLAGS) $(LDFLAGS) -o $@ $< $(FUZZ_EXTRA_$*) tests/fuzz/replay_main.c $(O)/libsphb.a
 
@@ -122,7 +129,7 @@ TSAN_TESTS := test_tce_threads
 TSAN_BINS := $(if $(SAN),,$(TSAN_TESTS:%=$(O)/tests/tsan/%))
 $(O)/tests/tsan/%: tests/unit/%.c tests/harness.h $(LIB_SRCS) $(LIB_HDRS)
 	@mkdir -p $(dir $@)
-	@$(if $(Q),echo "  TSAN    $<")
+	@$(if $(Q),echo "  TSAN    $@")
 	$(Q)$(CC) -std=c11 -g -O1 -D_POSIX_C_SOURCE=200809L -Iinclude -Isrc -Itests -fsanitize=thread \
 		-o $@ $< $(LIB_SRCS) -pthread
 
@@ -150,16 +157,44 @@ demo: deps-demo all
 demo-config: all
 	$(O)/sphb run $$(cat examples/config-probe.args) examples/config-probe.sphb
 
-# Every test, in a normal build and again under ASan+UBSan.
+# Every test, in three builds: normal ($(O)), ASan+UBSan ($(O)/san) and
+# without the VFIO backend ($(O)/novfio). One make -jJOBS (default: every CPU;
+# make's own -jN wins) builds the three trees side by side, and each tree's
+# tests start as soon as that tree is built, JOBS at a time per tree, the
+# slowest first, results collected
+# in $(O)/.results; the last line sums them up (docs/testing.md).
+JOBS ?= $(or $(patsubst -j%,%,$(filter -j%,$(MAKEFLAGS))),$(shell nproc 2>/dev/null || echo 2))
+# job slots of the make that runs the three trees: each tree's recipe holds one
+# while it builds (its compiles share the rest) and while its tests run
+CHECK_SLOTS = $(shell echo $$(( $(JOBS) + 1 > 3 ? $(JOBS) + 1 : 3 )))
+CHECK_RESULTS := $(O)/.results
 check: deps-check
-	$(Q)$(MAKE) --no-print-directory tests
-	$(Q)$(MAKE) --no-print-directory O=$(O)/san SAN=address,undefined tests
-	$(Q)$(MAKE) --no-print-directory O=$(O)/novfio SPHB_VFIO=0 tests
-	$(Q)SPHB_VALGRIND=1 tests/run-tests.sh $(O) $(O)/san $(O)/novfio
+	@echo "== make check: building $(O) (normal), $(O)/san (ASan+UBSan), $(O)/novfio (SPHB_VFIO=0) side by side; each tree's tests start when it is built, $(JOBS) at a time"
+	$(Q)rm -rf $(CHECK_RESULTS) && mkdir -p $(CHECK_RESULTS)
+	-$(Q)$(MAKE) --no-print-directory -j$(CHECK_SLOTS) JOBS=$(JOBS) check-trees
+	$(Q)tests/run-tests.sh --summary $(CHECK_RESULTS)
+
+# check-tree-NAME: build one tree, then run its tests; a build that fails is
+# one failed test in the summary. '+': the sub-make is recursive even though
+# $(MAKE) only appears once check_tree is expanded (it shares the jobserver).
+.PHONY: check-trees check-tree-normal check-tree-san check-tree-novfio
+check-trees: check-tree-normal check-tree-san check-tree-novfio
+define check_tree
+	+$(Q)$(MAKE) --no-print-directory $(1) tests || \
+		{ echo "FAIL 0 build:$(2)" > $(CHECK_RESULTS)/build-$(3).res; echo "FAIL build of $(2)"; exit 1; }
+	@echo "== built $(2): its tests start"
+	$(Q)SPHB_RESULTS=$(abspath $(CHECK_RESULTS)) SPHB_JOBS=$(JOBS) $(4) tests/run-tests.sh $(2)
+endef
+check-tree-normal:
+	$(call check_tree,,$(O),normal,SPHB_VALGRIND=1)
+check-tree-san:
+	$(call check_tree,O=$(O)/san SAN=address$(comma)undefined,$(O)/san,san,)
+check-tree-novfio:
+	$(call check_tree,O=$(O)/novfio SPHB_VFIO=0,$(O)/novfio,novfio,)
 
 # The suite for one build directory only (no dependency installation).
 check-one: tests
-	$(Q)tests/run-tests.sh $(O)
+	$(Q)SPHB_JOBS=$(JOBS) tests/run-tests.sh $(O)
 
 # Times (make bench) and, with valgrind's callgrind, instruction counts too
 bench: all $(BENCH_BIN)
@@ -193,15 +228,15 @@ install: lib cli
 	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR)/sphb $(DESTDIR)$(BINDIR) \
 		$(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(MANDIR)/man1
 	install -m 644 $(O)/libsphb.a $(DESTDIR)$(LIBDIR)/
-	install -m 755 $(O)/$(SONAME) $(DESTDIR)$(LIBDIR)/$(SONAME).$(VERSION)
-	ln -sf $(SONAME).$(VERSION) $(DESTDIR)$(LIBDIR)/$(SONAME)
+	install -m 755 $(O)/$(SONAME) $(DESTDIR)$(LIBDIR)/$(REALNAME)
+	ln -sf $(REALNAME) $(DESTDIR)$(LIBDIR)/$(SONAME)
 	ln -sf $(SONAME) $(DESTDIR)$(LIBDIR)/libsphb.so
 	install -m 644 include/sphb/sphb.h $(DESTDIR)$(INCLUDEDIR)/sphb/
 	install -m 755 $(O)/sphb $(DESTDIR)$(BINDIR)/
 	install -m 644 docs/sphb.1 $(DESTDIR)$(MANDIR)/man1/
-	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
-		-e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' -e 's|@VERSION@|$(VERSION)|' \
-		sphb.pc.in > $(DESTDIR)$(LIBDIR)/pkgconfig/sphb.pc
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(patsubst $(PREFIX)/%,$${prefix}/%,$(LIBDIR))|' \
+		-e 's|@INCLUDEDIR@|$(patsubst $(PREFIX)/%,$${prefix}/%,$(INCLUDEDIR))|' \
+		-e 's|@VERSION@|$(VERSION)|' sphb.pc.in > $(DESTDIR)$(LIBDIR)/pkgconfig/sphb.pc
 
 clean:
 	rm -rf $(O)

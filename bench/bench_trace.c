@@ -1,5 +1,6 @@
 /* Sections "trace", "trace_hostops" and "trace_memory": figures from the
- * real guest traffic of ../shared/traces (docs/performance.md), replayed
+ * real guest traffic of the two captured guest runs (docs/cli.md "Replay",
+ * docs/performance.md), replayed
  * in-process through the replay of `sphb replay` (tools/trace.h):
  *  - trace: guest calls per second replaying each trace end to end (parse,
  *    and replay against a fresh machine of the traced description);
@@ -9,9 +10,10 @@
  *    of a per-entry policy;
  *  - trace_memory: TCE storage of the traces' windows after the replay vs
  *    the flat array of 8 bytes per TCE.
- * The full traces are used when found ($SPHB_TRACES, default
- * ../shared/traces); otherwise, and in --quick mode, the excerpts checked in
- * under tests/conformance/traces/. SPDX-License-Identifier: MIT */
+ * The full captures are used when $SPHB_TRACES names a directory holding
+ * them (they are not in the repository); otherwise, and in --quick mode, the
+ * excerpts checked in under tests/conformance/traces/.
+ * SPDX-License-Identifier: MIT */
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -79,7 +81,7 @@ static int load(struct bench_ctx *ctx)
 	loaded = true;
 	load_failed = true;
 	if (!dir)
-		dir = "../shared/traces";
+		dir = ""; /* no full captures: the excerpts */
 	for (int i = 0; i < 2; i++) {
 		struct run *r = &runs[i];
 		char c = (char)('A' + i);
@@ -89,7 +91,7 @@ static int load(struct bench_ctx *ctx)
 		snprintf(r->console, sizeof(r->console), "%s/run%c-console.log.xz", dir, c);
 		snprintf(r->qemu, sizeof(r->qemu), "%s/run%c-qemu-trace.log.xz", dir, c);
 		r->source = "full";
-		if (bench_quick(ctx) || !readable(r->console) || !readable(r->qemu)) {
+		if (!dir[0] || bench_quick(ctx) || !readable(r->console) || !readable(r->qemu)) {
 			snprintf(r->console, sizeof(r->console),
 				 "tests/conformance/traces/excerpt%c-console.log.xz", c);
 			snprintf(r->qemu, sizeof(r->qemu),
@@ -221,7 +223,7 @@ static const struct bench_col cols_throughput[] = {
 };
 
 const struct bench_section bench_trace = {
-	"trace", "Trace replay throughput (the shared guest traces, in-process `sphb replay`)",
+	"trace", "Trace replay throughput (the captured guest traces, in-process `sphb replay`)",
 	"method: each trace (guest console + QEMU trace log, xz) is parsed once (parse ms, including xz -dc);\n"
 	"then replayed 5 times, each against a fresh machine of tests/conformance/traces/runX.args\n"
 	"(machine build not timed in replay ms), every answer compared (0 mismatches required).\n"

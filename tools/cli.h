@@ -23,7 +23,8 @@ static inline uint32_t cli_get32(const uint8_t *p)
 }
 
 /* sphb dt: write the machine's /rtas and PHB nodes as a .dtb (libfdt).
- * Returns the exit status (0, or 1 with a message on stderr). */
+ * Returns the exit status: 0, or 2 with a message on stderr (a file that
+ * cannot be written, out of memory; exit status 1 is replay's mismatch). */
 int sphb_cli_dt(struct sphb_machine *m, const char *path);
 
 /* ---- the script interpreter (script.c; contract: docs/cli.md) ---- */
@@ -33,11 +34,32 @@ int sphb_cli_dt(struct sphb_machine *m, const char *path);
 /* The RTAS argument buffer: above the first 16 MiB, which scripts own. */
 #define CLI_RTAS_BUF_GPA 0x3fff0000ull
 
+/* The guest-recovery driver's freeze limit the CLI gives it (Linux's
+ * eeh_max_freezes default): the 6th freeze within an hour is permanent. */
+#define CLI_GUEST_MAX_FREEZES 5
+
+/* One RTAS call of the guest-recovery driver, kept for `guest recover DEV log`. */
+#define CLI_GCALL_CELLS 16
+struct cli_gcall {
+	const char *name;		/* the library's static name */
+	uint32_t nargs, nret, written;	/* written: bit i = ret[i] stored */
+	uint32_t args[CLI_GCALL_CELLS], rets[CLI_GCALL_CELLS];
+	uint64_t ms;			/* virtual time after the call */
+};
+
+enum cli_guest_mode {
+	CLI_GUEST_CALLS,		/* 'guest recover DEV': every RTAS call */
+	CLI_GUEST_QUIET,		/* '... quiet': the summary line only */
+	CLI_GUEST_LOG,			/* '... log': one line per phase (-v: and the calls) */
+};
+
 struct cli {
 	uint8_t *ram;			/* CLI_GUEST_RAM_SIZE bytes, zero-filled */
 	struct sphb_machine *m;		/* the default PHB; -device adds the rest */
 	struct sphb_guest *guest;	/* created by the first guest statement */
-	bool guest_quiet;		/* 'guest recover DEV quiet': summary line only */
+	enum cli_guest_mode guest_mode;	/* of the running guest statement */
+	struct cli_gcall *gcalls;	/* CLI_GUEST_LOG: the statement's calls */
+	size_t ngcalls, capgcalls, gcalls_lost;
 	char last_error[512];		/* the library's last ERROR log message */
 	bool verbose;			/* -v: INFO/DEBUG log messages to err */
 	const char *script;		/* name in error messages */
@@ -58,6 +80,12 @@ void cli_fini(struct cli *c);
  * `name` in messages, statement by statement until the first error.
  * Returns the exit status: 0, or 2 after a message on c->err. */
 int cli_run_script(struct cli *c, const char *path);
+/* "rtas NAME -> S R1 ...": S signed decimal, Ri 0x%08x, "-" when not written */
+void cli_print_rtas_line(FILE *out, const char *name, uint32_t nret, const uint32_t *rets,
+			 uint32_t rets_written);
+/* `guest recover DEV log`: tell c->gcalls (the statement's calls, the clock
+ * at its start t0) and its result as kernel-log lines on c->out (guestlog.c) */
+void cli_guest_log(struct cli *c, const char *dev, const struct sphb_guest_result *res, uint64_t t0);
 int cli_run_script_mem(struct cli *c, const char *name, const char *buf, size_t len);
 
 #endif

@@ -97,7 +97,7 @@ int sphb_cli_dt(struct sphb_machine *m, const char *path)
 		c.fdt = calloc(1, size);
 		if (!c.fdt) {
 			fprintf(stderr, "sphb: dt: out of memory\n");
-			return 1;
+			return 2;
 		}
 		rc = build(m, &c, size);
 		if (rc != -FDT_ERR_NOSPACE || size >= (1u << 30))
@@ -109,8 +109,9 @@ int sphb_cli_dt(struct sphb_machine *m, const char *path)
 		if (rc != -EIO)
 			fprintf(stderr, "sphb: dt: cannot build the device tree: %s\n", fdt_strerror(rc));
 		free(c.fdt);
-		return 1;
+		return 2;
 	}
+	errno = 0;
 	f = fopen(path, "wb");
 	ok = f != NULL;
 	if (f) {
@@ -118,10 +119,12 @@ int sphb_cli_dt(struct sphb_machine *m, const char *path)
 		if (fclose(f))
 			ok = false;
 	}
+	if (!ok && !errno)
+		errno = EIO;
 	if (!ok) {
 		fprintf(stderr, "sphb: dt: %s: %s\n", path, strerror(errno));
 		free(c.fdt);
-		return 1;
+		return 2;
 	}
 	free(c.fdt);
 	return 0;

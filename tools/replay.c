@@ -12,7 +12,7 @@
 #include "cli.h"
 #include "trace.h"
 
-#define BUID_BASE 0x800000020000000ull	/* qemu-spapr-phb.md 3.7 */
+#define BUID_BASE 0x800000020000000ull	/* QEMU 7.2 SPAPR_PCI_BASE_BUID, include/hw/pci-host/spapr.h */
 #define H_GET_TCE 0x1C
 #define H_PUT_TCE 0x20
 #define H_STUFF_TCE 0x138
@@ -143,6 +143,21 @@ static void skip(struct rp *r, struct trace_loc loc, const char *why)
 }
 
 static const struct trace_loc no_loc = { NO_LOC, 0 };
+
+/* a record for PHB `buid`, which the machine lacks: skipped, and counted
+ * against the trace's layout (replay_verdict) */
+static void skip_foreign(struct rp *r, struct trace_loc loc, const char *why, uint64_t buid)
+{
+	struct replay_stats *st = r->st;
+	unsigned i;
+
+	skip(r, loc, why);
+	st->foreign++;
+	for (i = 0; i < st->nforeign_buid && st->foreign_buid[i] != buid; i++)
+		;
+	if (i == st->nforeign_buid && i < REPLAY_KEEP_FOREIGN)
+		st->foreign_buid[st->nforeign_buid++] = buid;
+}
 
 /* ---- the machine ---- */
 
@@ -604,7 +619,7 @@ static void exec_tce(struct rp *r, uint32_t qi, const struct trace_hcall *g)
 	}
 	row->calls++;
 	if (buid && !phb_present(r, buid)) {
-		skip(r, ql, "TCE hcall for a PHB that is not in the machine");
+		skip_foreign(r, ql, "TCE hcall for a PHB that is not in the machine", buid);
 		return;
 	}
 	w = win_find(r, liobn);
@@ -732,7 +747,10 @@ static void exec_xlate(struct rp *r, uint32_t qi)
 
 	row->calls++;
 	if (!buid || !phb_present(r, buid)) {
-		skip(r, e->loc, "DMA translation for a PHB that is not in the machine");
+		if (buid)
+			skip_foreign(r, e->loc, "DMA translation for a PHB that is not in the machine", buid);
+		else
+			skip(r, e->loc, "DMA translation for a PHB that is not in the machine");
 		return;
 	}
 	w = win_find(r, liobn);	/* none yet: a default window at 0 */
@@ -787,7 +805,7 @@ static void exec_qcfg(struct rp *r, uint32_t qi)
 		return;
 	}
 	if (!phb_present(r, buid)) {
-		skip(r, e->loc, "config cycle for a PHB that is not in the machine");
+		skip_foreign(r, e->loc, "config cycle for a PHB that is not in the machine", buid);
 		return;
 	}
 	if (minsz > maxsz) {
@@ -902,12 +920,14 @@ static void exec_rtas(struct rp *r, uint32_t gi)
 	r->st->rtas_phb_calls++;
 	if (c->nargs >= 3 && has_buid(c->name) &&
 	    !phb_present(r, (uint64_t)c->args[1] << 32 | c->args[2])) {
-		skip(r, c->in, "RTAS call for a BUID that is not in the machine");
+		skip_foreign(r, c->in, "RTAS call for a BUID that is not in the machine",
+			     (uint64_t)c->args[1] << 32 | c->args[2]);
 		return;
 	}
 	if (!strcmp(c->name, "ibm,remove-pe-dma-window") && c->nargs >= 1 &&
 	    liobn_buid(c->args[0]) && !phb_present(r, liobn_buid(c->args[0]))) {
-		skip(r, c->in, "RTAS call for a LIOBN of a PHB that is not in the machine");
+		skip_foreign(r, c->in, "RTAS call for a LIOBN of a PHB that is not in the machine",
+			     liobn_buid(c->args[0]));
 		return;
 	}
 	memset(rets, 0, sizeof(rets));
@@ -1177,6 +1197,41 @@ void replay_print(const struct trace *t, const struct replay_stats *st, FILE *f)
 	replay_print_skipped(t, f);
 }
 
+int replay_verdict(const struct trace *t, const struct replay_stats *st, char *why, size_t len)
+{
+	uint64_t cmp = 0;
+	int n;
+
+	for (unsigned i = 0; i < st->nrows && i < REPLAY_MAX_ROWS; i++)
+		if (i != REPLAY_ROW_FINAL_TCE)
+			cmp += st->row[i].compared;
+	if (st->mismatches) {
+		snprintf(why, len, "%" PRIu64 " mismatch%s", st->mismatches,
+			 st->mismatches == 1 ? "" : "es");
+		return 1;
+	}
+	if (st->foreign) {
+		n = snprintf(why, len, "the trace is not this machine's: %" PRIu64 " of its records "
+			     "address a PHB the machine does not have (BUID", st->foreign);
+		for (unsigned i = 0; i < st->nforeign_buid && n > 0 && (size_t)n < len; i++)
+			n += snprintf(why + n, len - (size_t)n, "%s 0x%" PRIx64, i ? "," : "",
+				      st->foreign_buid[i]);
+		if (n > 0 && (size_t)n < len)
+			snprintf(why + n, len - (size_t)n, "%s); build it with the traced machine's -device list",
+				 st->nforeign_buid == REPLAY_KEEP_FOREIGN ? ", ..." : "");
+		return 1;
+	}
+	if (t->nskip > cmp) {
+		snprintf(why, len, "the replay compared %" PRIu64 " answer%s but skipped %" PRIu64
+			 " lines: the trace does not fit this machine (see the skipped lines)",
+			 cmp, cmp == 1 ? "" : "s", t->nskip);
+		return 1;
+	}
+	if (why && len)
+		why[0] = '\0';
+	return 0;
+}
+
 /* ---- in-process machines ---- */
 
 static int rm_read(void *opaque, uint64_t gpa, void *buf, size_t len)
@@ -1295,7 +1350,12 @@ int sphb_cli_replay(const struct replay_target *tg, const char *const *paths, in
 	replay_print(t, st, stdout);
 	printf("replayed %u guest calls and %u QEMU events in %.3f s\n", t->ngev, t->nqev, st->seconds);
 	fflush(stdout);
-	rc = st->mismatches ? 1 : 0;
+	{
+		char why[256];
+		rc = replay_verdict(t, st, why, sizeof(why));
+		if (rc)
+			fprintf(stderr, "sphb: replay: %s\n", why);
+	}
 	free(st);
 	trace_free(t);
 	return rc;

@@ -20,6 +20,8 @@
 /* The guest-recovery driver's scratch area (SPHB_GUEST_SCRATCH_SIZE bytes),
  * between the scripts' 16 MiB and the RTAS argument buffer. */
 #define GUEST_SCRATCH_GPA 0x3ffe0000ull
+/* longest device or PHB id an address function takes */
+#define MAX_ID 63
 
 int cli_mem_read(void *opaque, uint64_t gpa, void *buf, size_t len)
 {
@@ -111,9 +113,81 @@ static bool parse_num(const char *s, unsigned bits, uint64_t *out)
 
 #define MAX_TOK 80
 
-/* "rtas NAME -> S R1 ...": S signed decimal, Ri 0x%08x, "-" when not written */
-static void print_rtas_line(FILE *out, const char *name, uint32_t nret, const uint32_t *rets,
-			    uint32_t rets_written)
+/* Address functions: a word of an `rtas` or `mem write` statement may name a
+ * device or PHB instead of a hand-computed number (docs/cli.md):
+ *   cfg(DEV)       DEV's RTAS config address (bus << 16 | devfn << 8)
+ *   cfg(DEV,REG)   the same for register REG (extended bits 8-11 in 28-31)
+ *   buid(ID)       two words, BUID_HI BUID_LO, of PHB ID or of DEV's PHB
+ *   buid_hi(ID), buid_lo(ID)   one of them
+ * Returns the number of words stored in w[0..1] (1 or 2), 0 when `t` is no
+ * address function (then it is a plain number), or -1 after a script error. */
+static int addr_words(struct cli *c, const char *what, const char *t, uint32_t w[2])
+{
+	static const char *const fn[] = { "cfg(", "buid(", "buid_hi(", "buid_lo(" };
+	char id[MAX_ID + 1];
+	const char *p = NULL, *end, *comma;
+	uint64_t buid, reg = 0;
+	uint32_t cfg;
+	size_t f, len;
+
+	for (f = 0; f < sizeof(fn) / sizeof(fn[0]); f++)
+		if (!strncmp(t, fn[f], strlen(fn[f]))) {
+			p = t + strlen(fn[f]);
+			break;
+		}
+	if (!p)
+		return 0;
+	end = strchr(p, ')');
+	if (!end || end[1]) {
+		script_error(c, "%s: '%s': expected %.*sID)%s", what, t, (int)(p - t), t,
+			     f == 0 ? " or cfg(ID,REG)" : "");
+		return -1;
+	}
+	comma = f == 0 ? memchr(p, ',', (size_t)(end - p)) : NULL;
+	len = (size_t)((comma ? comma : end) - p);
+	if (len == 0 || len > MAX_ID) {
+		script_error(c, "%s: '%s': expected a device or PHB id", what, t);
+		return -1;
+	}
+	memcpy(id, p, len);
+	id[len] = '\0';
+	if (comma) {
+		char r[24];
+		size_t rl = (size_t)(end - comma - 1);
+		if (rl == 0 || rl >= sizeof(r)) {
+			script_error(c, "%s: '%s': bad register (0..0xfff)", what, t);
+			return -1;
+		}
+		memcpy(r, comma + 1, rl);
+		r[rl] = '\0';
+		if (!parse_num(r, 32, &reg) || r[0] == '-' || reg > 0xfff) {
+			script_error(c, "%s: '%s': bad register (0..0xfff)", what, t);
+			return -1;
+		}
+	}
+	if (f == 0) {
+		if (sphb_dev_config_addr(c->m, id, &buid, &cfg)) {
+			script_error(c, "%s: '%s': unknown device '%s'", what, t, id);
+			return -1;
+		}
+		w[0] = ((uint32_t)(reg & 0xf00) << 20) | cfg | (uint32_t)(reg & 0xff);
+		return 1;
+	}
+	if (sphb_phb_buid(c->m, id, &buid) && sphb_dev_config_addr(c->m, id, &buid, &cfg)) {
+		script_error(c, "%s: '%s': unknown PHB or device '%s'", what, t, id);
+		return -1;
+	}
+	if (f == 1) {
+		w[0] = (uint32_t)(buid >> 32);
+		w[1] = (uint32_t)buid;
+		return 2;
+	}
+	w[0] = f == 2 ? (uint32_t)(buid >> 32) : (uint32_t)buid;
+	return 1;
+}
+
+void cli_print_rtas_line(FILE *out, const char *name, uint32_t nret, const uint32_t *rets,
+			 uint32_t rets_written)
 {
 	fprintf(out, "rtas %s ->", name);
 	for (uint32_t r = 0; r < nret; r++) {
@@ -130,9 +204,9 @@ static void print_rtas_line(FILE *out, const char *name, uint32_t nret, const ui
 static int do_rtas(struct cli *c, char **tok, int n)
 {
 	uint64_t v, token;
-	uint32_t nargs, nret, args[MAX_TOK], rets[256];
+	uint32_t nargs, nret, args[2 * MAX_TOK], rets[256];
 	uint32_t dnargs = 0, dnret = 0;
-	int nargv = 0, i, t;
+	int nargv = 0, i, t, k;
 	bool have_nargs = false, have_nret = false;
 	const char *name;
 	char tokname[24];
@@ -162,6 +236,13 @@ static int do_rtas(struct cli *c, char **tok, int n)
 			}
 			continue;
 		}
+		k = addr_words(c, "rtas", tok[i], args + nargv);
+		if (k < 0)
+			return 2;
+		if (k > 0) {
+			nargv += k;
+			continue;
+		}
 		if (!parse_num(tok[i], 32, &v))
 			return script_error(c, "rtas: bad argument '%s' (a 32-bit number)", tok[i]);
 		args[nargv++] = (uint32_t)v;
@@ -174,7 +255,7 @@ static int do_rtas(struct cli *c, char **tok, int n)
 	}
 	{
 		uint8_t *p = c->ram + RTAS_BUF_GPA;
-		uint32_t words[3 + MAX_TOK];
+		uint32_t words[3 + 2 * MAX_TOK];
 		words[0] = (uint32_t)token;
 		words[1] = nargs;
 		words[2] = nret;
@@ -195,7 +276,7 @@ static int do_rtas(struct cli *c, char **tok, int n)
 	}
 	for (uint32_t r = 0; r < nret; r++)
 		rets[r] = cli_get32(c->ram + RTAS_BUF_GPA + 12 + 4 * (nargs + r));
-	print_rtas_line(c->out, name, nret, rets, res.rets_written);
+	cli_print_rtas_line(c->out, name, nret, rets, res.rets_written);
 	return 0;
 }
 
@@ -229,14 +310,29 @@ static int do_mem(struct cli *c, char **tok, int n)
 	}
 	if (!strcmp(tok[1], "write") || !strcmp(tok[1], "write64")) {
 		unsigned w = tok[1][5] ? 8 : 4;
-		if (guest_range(c, w == 8 ? "mem write64" : "mem write", addr, (uint64_t)(n - 3) * w))
-			return 2;
+		uint64_t vals[2 * (MAX_TOK + 8)];
+		size_t nv = 0;
+
+		/* every word first (address functions may stand for two), so a bad
+		 * one writes nothing */
 		for (int i = 3; i < n; i++) {
+			uint32_t aw[2];
+			int k = w == 4 ? addr_words(c, "mem write", tok[i], aw) : 0;
+			if (k < 0)
+				return 2;
+			for (int j = 0; j < k; j++)
+				vals[nv++] = aw[j];
+			if (k)
+				continue;
 			if (!parse_num(tok[i], w * 8, &v))
 				return script_error(c, "mem %s: bad value '%s'", tok[1], tok[i]);
-			for (unsigned b = 0; b < w; b++)
-				c->ram[addr + (uint64_t)(i - 3) * w + b] = (uint8_t)(v >> (8 * (w - 1 - b)));
+			vals[nv++] = v;
 		}
+		if (guest_range(c, w == 8 ? "mem write64" : "mem write", addr, (uint64_t)nv * w))
+			return 2;
+		for (size_t i = 0; i < nv; i++)
+			for (unsigned b = 0; b < w; b++)
+				c->ram[addr + (uint64_t)i * w + b] = (uint8_t)(vals[i] >> (8 * (w - 1 - b)));
 		return 0;
 	}
 	return script_error(c, "mem: unknown operation '%s' (read, write, write64)", tok[1]);
@@ -335,11 +431,37 @@ static int do_host(struct cli *c, char **tok, int n)
 
 static void guest_trace(void *opaque, const struct sphb_guest_call *call)
 {
-	const struct cli *c = opaque;
+	struct cli *c = opaque;
+	struct cli_gcall *g;
+	const char *name;
 
-	if (c->guest_quiet)
+	if (c->guest_mode == CLI_GUEST_CALLS)
+		cli_print_rtas_line(c->out, call->name, call->nret, call->rets, call->rets_written);
+	if (c->guest_mode != CLI_GUEST_LOG)
 		return;
-	print_rtas_line(c->out, call->name, call->nret, call->rets, call->rets_written);
+	if (c->ngcalls == c->capgcalls) {
+		size_t cap = c->capgcalls ? 2 * c->capgcalls : 256;
+		struct cli_gcall *v = realloc(c->gcalls, cap * sizeof(*v));
+		if (!v) {
+			c->gcalls_lost++;
+			return;
+		}
+		c->gcalls = v;
+		c->capgcalls = cap;
+	}
+	/* the library's own name: valid after the callback, unlike call->name */
+	name = sphb_rtas_name(call->token);
+	g = &c->gcalls[c->ngcalls++];
+	memset(g, 0, sizeof(*g));
+	g->name = name ? name : "?";
+	g->nargs = call->nargs;
+	g->nret = call->nret;
+	g->written = call->rets_written;
+	for (uint32_t i = 0; i < call->nargs && i < CLI_GCALL_CELLS; i++)
+		g->args[i] = call->args[i];
+	for (uint32_t i = 0; i < call->nret && i < CLI_GCALL_CELLS; i++)
+		g->rets[i] = call->rets[i];
+	g->ms = sphb_clock_ms(c->m);
 }
 
 static int do_guest(struct cli *c, char **tok, int n)
@@ -350,11 +472,14 @@ static int do_guest(struct cli *c, char **tok, int n)
 		[SPHB_GUEST_PERMANENT_FAILURE] = "permanent-failure",
 	};
 	struct sphb_guest_result res;
+	uint64_t t0;
 	int rc;
 
-	if (n < 3 || n > 4 || strcmp(tok[1], "recover") || (n == 4 && strcmp(tok[3], "quiet")))
-		return script_error(c, "guest: expected 'guest recover DEV [quiet]'");
-	c->guest_quiet = n == 4;
+	if (n < 3 || n > 4 || strcmp(tok[1], "recover") ||
+	    (n == 4 && strcmp(tok[3], "quiet") && strcmp(tok[3], "log")))
+		return script_error(c, "guest: expected 'guest recover DEV [quiet|log]'");
+	c->guest_mode = n == 3 ? CLI_GUEST_CALLS : !strcmp(tok[3], "quiet") ? CLI_GUEST_QUIET : CLI_GUEST_LOG;
+	c->ngcalls = c->gcalls_lost = 0;
 	if (!c->guest) {
 		struct sphb_guest_opts opts;
 		struct sphb_guest_ops ops;
@@ -362,6 +487,7 @@ static int do_guest(struct cli *c, char **tok, int n)
 		memset(&opts, 0, sizeof(opts));
 		opts.sz = sizeof(opts);
 		opts.scratch_gpa = GUEST_SCRATCH_GPA;
+		opts.max_freezes = CLI_GUEST_MAX_FREEZES;
 		memset(&ops, 0, sizeof(ops));
 		ops.sz = sizeof(ops);
 		ops.mem_read = cli_mem_read;
@@ -374,7 +500,10 @@ static int do_guest(struct cli *c, char **tok, int n)
 	}
 	memset(&res, 0, sizeof(res));
 	res.sz = sizeof(res);
+	t0 = sphb_clock_ms(c->m);
 	rc = sphb_guest_recover(c->guest, tok[2], &res);
+	if (c->guest_mode == CLI_GUEST_LOG && (!rc || rc == -ENODEV))
+		cli_guest_log(c, tok[2], &res, t0);
 	if (rc == -ENODEV)
 		return script_error(c, "guest recover: device '%s' is in no PE (no EEH)", tok[2]);
 	if (rc)
@@ -613,6 +742,9 @@ int cli_init(struct cli *c)
 void cli_fini(struct cli *c)
 {
 	sphb_guest_free(c->guest);
+	free(c->gcalls);
+	c->gcalls = NULL;
+	c->ngcalls = c->capgcalls = 0;
 	sphb_machine_free(c->m);
 	if (c->ram)
 		munmap(c->ram, GUEST_RAM_SIZE);

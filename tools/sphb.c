@@ -1,7 +1,8 @@
 /* sphb — command-line front end of libsphb (contract: docs/cli.md).
- *   sphb run [-device SPEC]... [SCRIPT|-]
- *   sphb dt  [-device SPEC]... -o FILE.dtb
- *   sphb replay [-device SPEC]... TRACE...
+ *   sphb run [-v] [-device SPEC]... [SCRIPT|-]
+ *   sphb dt  [-v] [-device SPEC]... -o FILE.dtb
+ *   sphb replay [-v] [-device SPEC]... TRACE...
+ *   sphb [run|dt|replay] --help | -h;  sphb --version
  * SPDX-License-Identifier: MIT */
 #include <errno.h>
 #include <stdarg.h>
@@ -15,16 +16,53 @@
 #include "cli.h"
 #include "trace.h"
 
+static const char usage_spec[] =
+	"\n"
+	"SPEC is QEMU's -device syntax: spapr-pci-host-bridge,index=N[,id=ID][,...],\n"
+	"sim-pci,bus=B,addr=SLOT[.FN][,...] or vfio-pci,host=DDDD:BB:DD.F,bus=B.\n"
+	"A default PHB (index 0, bus pci.0) always exists. See docs/cli.md and sphb(1).\n";
+
 static void usage(FILE *f)
 {
-	fputs("usage: sphb run [-device SPEC]... [SCRIPT|-]\n"
-	      "       sphb dt [-device SPEC]... -o FILE.dtb\n"
-	      "       sphb replay [-device SPEC]... TRACE...\n"
-	      "       sphb --help | --version\n"
-	      "\n"
-	      "SPEC is QEMU's -device syntax: spapr-pci-host-bridge,index=N[,id=ID][,...],\n"
-	      "sim-pci,bus=B,addr=SLOT[.FN][,...] or vfio-pci,host=DDDD:BB:DD.F,bus=B.\n"
-	      "A default PHB (index 0, bus pci.0) always exists. See docs/cli.md.\n", f);
+	fputs("usage: sphb run [-v] [-device SPEC]... [SCRIPT|-]\n"
+	      "       sphb dt [-v] [-device SPEC]... -o FILE.dtb\n"
+	      "       sphb replay [-v] [-device SPEC]... TRACE...\n"
+	      "       sphb [run|dt|replay] --help | -h\n"
+	      "       sphb --version\n", f);
+	fputs(usage_spec, f);
+}
+
+/* `sphb CMD --help`: the command's own synopsis line and what it does. */
+static void usage_cmd(FILE *f, const char *cmd)
+{
+	if (!strcmp(cmd, "run")) {
+		fputs("usage: sphb run [-v] [-device SPEC]... [SCRIPT|-]\n"
+		      "\n"
+		      "Builds the machine, then runs SCRIPT (standard input when it is - or\n"
+		      "absent) one statement per line: rtas, hcall, mem, mmio, dma, host,\n"
+		      "guest recover, echo. Results go to standard output; a statement that\n"
+		      "cannot run stops with exit status 2. -v adds the library's messages on\n"
+		      "standard error and the RTAS calls under 'guest recover DEV log's phases.\n", f);
+	} else if (!strcmp(cmd, "dt")) {
+		fputs("usage: sphb dt [-v] [-device SPEC]... -o FILE.dtb\n"
+		      "\n"
+		      "Writes the machine's device tree (/rtas and one pci@BUID node per PHB)\n"
+		      "to FILE.dtb; decode it with 'dtc -I dtb -O dts FILE.dtb'.\n", f);
+	} else {
+		fputs("usage: sphb replay [-v] [-device SPEC]... TRACE...\n"
+		      "\n"
+		      "Replays a Linux guest's RTAS trace and QEMU's trace log (files, - for\n"
+		      "standard input, .xz read through xz -dc) against the machine and\n"
+		      "compares every answer. Exit status 0: everything compared matched;\n"
+		      "1: a mismatch, a trace of another machine (a PHB it lacks), or more\n"
+		      "lines skipped than answers compared; 2: bad input.\n", f);
+	}
+	fputs(usage_spec, f);
+}
+
+static bool is_help(const char *a)
+{
+	return !strcmp(a, "--help") || !strcmp(a, "-h");
 }
 
 /* ---- main ---- */
@@ -42,7 +80,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	cmd = argv[1];
-	if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h")) {
+	if (is_help(cmd)) {
 		usage(stdout);
 		return 0;
 	}
@@ -54,9 +92,22 @@ int main(int argc, char **argv)
 		fprintf(stderr, "sphb: unknown command '%s' (run, dt, replay)\n", cmd);
 		return 2;
 	}
+	/* --help anywhere (but as the value of -device or -o): the usage, exit 0,
+	 * before any -device is built */
+	for (i = 2; i < argc; i++) {
+		if ((!strcmp(argv[i], "-device") || !strcmp(argv[i], "--device") ||
+		     !strcmp(argv[i], "-o")) && i + 1 < argc) {
+			i++;
+			continue;
+		}
+		if (is_help(argv[i])) {
+			usage_cmd(stdout, cmd);
+			return 0;
+		}
+	}
 	if (cli_init(&c)) {
 		fprintf(stderr, "sphb: cannot create the machine: out of memory\n");
-		return 1;
+		return 2;
 	}
 	for (i = 2; i < argc; i++) {
 		const char *a = argv[i];

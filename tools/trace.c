@@ -1,6 +1,7 @@
 /* Trace parsing for `sphb replay`: the guest's RTAS / hcall ftrace lines and
- * QEMU 7.2 trace events (formats: /work/shared/traces/README.md and
- * qemu-spapr-phb.md section 8). See trace.h.
+ * QEMU 7.2 trace events (formats: the events' definitions in QEMU 7.2's
+ * hw/ppc/trace-events and hw/pci/trace-events, printed by the "log" trace
+ * backend with -msg timestamp=on; docs/cli.md "Replay"). See trace.h.
  * SPDX-License-Identifier: MIT */
 #include <errno.h>
 #include <fcntl.h>

@@ -214,6 +214,12 @@ struct replay_stats {
 	uint64_t tce_inferred;		/* ... of which values inferred (indirect lists) */
 	uint64_t final_tce_not_compared;	/* entries written with inferred values */
 	uint64_t skipped;	/* records the replay could not use (added to trace.nskip) */
+	/* records addressed to a PHB (BUID, or a PHB LIOBN's BUID) that the
+	 * machine does not have, and the first distinct such BUIDs */
+	uint64_t foreign;
+#define REPLAY_KEEP_FOREIGN 4
+	uint64_t foreign_buid[REPLAY_KEEP_FOREIGN];
+	unsigned nforeign_buid;
 	double seconds;		/* wall time of replay_run */
 };
 
@@ -227,6 +233,17 @@ struct replay_stats {
  * (again on every run over the same trace).
  */
 int replay_run(struct trace *t, const struct replay_target *tg, struct replay_stats *st);
+
+/*
+ * Is the replay a pass? 0 when every compared answer matched and the trace
+ * is this machine's; else 1 with the reason in why[] (one line, no newline):
+ *   - a mismatch;
+ *   - the trace addresses a PHB the machine does not have (another layout:
+ *     the machine was not built with the traced machine's -device list);
+ *   - skipped lines outnumber the answers compared (the final TCE entries
+ *     not counted): a replay that compares less than it skips proves little.
+ */
+int replay_verdict(const struct trace *t, const struct replay_stats *st, char *why, size_t len);
 
 /* Print the report: rows, RTAS coverage, first mismatches, skipped lines
  * (replay_print_skipped: the last part only). */

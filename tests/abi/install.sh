@@ -1,6 +1,7 @@
 #!/bin/sh
-# make install DESTDIR=... then build a program against the installed header
-# and library through pkg-config, as C and as C++, linked to the shared
+# make install DESTDIR=... : the file names of the shared library, then build a
+# program against the staged header and library through pkg-config
+# (PKG_CONFIG_SYSROOT_DIR + PKG_CONFIG_PATH), as C and as C++, linked to the shared
 # library and statically; the installed CLI answers --help and --version; the
 # installed man page renders with man -l without a formatter warning.
 set -u
@@ -15,7 +16,28 @@ for f in usr/include/sphb/sphb.h usr/lib/libsphb.a usr/lib/libsphb.so.0 usr/lib/
 	usr/bin/sphb usr/lib/pkgconfig/sphb.pc usr/share/man/man1/sphb.1; do
 	[ -e "$tmp/root/$f" ] || { echo "missing after install: $f"; exit 1; }
 done
-export PKG_CONFIG_SYSROOT_DIR="$tmp/root" PKG_CONFIG_LIBDIR="$tmp/root/usr/lib/pkgconfig"
+# the shared library: the real file is named after the version (libsphb.so.0.1.0
+# for 0.1.0), libsphb.so.0 (the soname) and libsphb.so are symlinks to it
+version=$(sed -n 's/^#define SPHB_VERSION_STRING "\(.*\)"/\1/p' "$top/include/sphb/sphb.h")
+real=libsphb.so.$version
+lib=$tmp/root/usr/lib
+[ -f "$lib/$real" ] && [ ! -L "$lib/$real" ] || { echo "no regular file usr/lib/$real"; ls -l "$lib"; exit 1; }
+[ "$(readlink "$lib/libsphb.so.0")" = "$real" ] || { echo "libsphb.so.0 -> $(readlink "$lib/libsphb.so.0"), expected $real"; exit 1; }
+[ "$(readlink "$lib/libsphb.so")" = libsphb.so.0 ] || { echo "libsphb.so -> $(readlink "$lib/libsphb.so"), expected libsphb.so.0"; exit 1; }
+[ "$(ls "$lib" | grep -c '^libsphb\.so')" = 3 ] || { echo "unexpected shared-library files:"; ls -l "$lib"; exit 1; }
+if command -v readelf >/dev/null 2>&1; then
+	readelf -d "$lib/$real" | grep -q 'SONAME.*\[libsphb\.so\.0\]' || { echo "soname of $real is not libsphb.so.0"; exit 1; }
+fi
+# sphb.pc holds the final paths (relative to prefix), never the staging tree;
+# pkg-config reaches the staged copy the usual way (README "Embedding"):
+# PKG_CONFIG_PATH finds the .pc, PKG_CONFIG_SYSROOT_DIR prefixes its -I and -L
+grep -q "$tmp" "$lib/pkgconfig/sphb.pc" && { echo "sphb.pc names the DESTDIR staging tree"; exit 1; }
+grep -qx 'prefix=/usr' "$lib/pkgconfig/sphb.pc" && grep -qx 'libdir=${prefix}/lib' "$lib/pkgconfig/sphb.pc" ||
+	{ echo "sphb.pc: prefix/libdir not /usr and \${prefix}/lib:"; cat "$lib/pkgconfig/sphb.pc"; exit 1; }
+export PKG_CONFIG_SYSROOT_DIR="$tmp/root" PKG_CONFIG_PATH="$tmp/root/usr/lib/pkgconfig"
+[ "$(pkg-config --modversion sphb)" = "$version" ] || { echo "pkg-config --modversion sphb: $(pkg-config --modversion sphb)"; exit 1; }
+case " $(pkg-config --libs sphb) " in *" -L$tmp/root/usr/lib "*) ;; *)
+	echo "pkg-config --libs sphb does not point into the sysroot: $(pkg-config --libs sphb)"; exit 1;; esac
 cat > "$tmp/p.c" <<'C'
 #include <stdio.h>
 #include <string.h>
@@ -29,6 +51,9 @@ C
 ${CC:-cc} -std=c11 $(pkg-config --cflags sphb) "$tmp/p.c" -o "$tmp/p" $(pkg-config --libs sphb) ||
 	{ echo "cannot build against the installed library"; exit 1; }
 LD_LIBRARY_PATH="$tmp/root/usr/lib" "$tmp/p" || { echo "program linked to libsphb.so failed"; exit 1; }
+if command -v readelf >/dev/null 2>&1; then
+	readelf -d "$tmp/p" | grep -q 'NEEDED.*\[libsphb\.so\.0\]' || { echo "the program does not need libsphb.so.0"; exit 1; }
+fi
 # C++: the header is usable from C++ (extern "C", no C-only constructs) and
 # links against the installed library; it drives a real RTAS call.
 cat > "$tmp/p.cc" <<'CC'

@@ -29,6 +29,28 @@ run run -x; [ "$rc" = 2 ] && [ "$err" = "sphb: run: unknown option '-x'" ] || no
 run frobnicate; [ "$rc" = 2 ] || no "unknown command: exit $rc"
 run; [ "$rc" = 2 ] || no "no command: exit $rc"
 run --help; [ "$rc" = 0 ] && printf '%s' "$out" | grep -q '^usage: sphb run' || no "--help"
+run -h; [ "$rc" = 0 ] && printf '%s' "$out" | grep -q '^usage: sphb run' || no "-h"
+# every subcommand answers --help and -h with its own usage on stdout, exit 0,
+# wherever the option stands and whatever else is on the line (issue 16)
+for cmd in run dt replay; do
+	for h in --help -h; do
+		for args in "$h" "-device nosuch $h" "-device sim-pci,addr=2 x y $h"; do
+			run $cmd $args
+			[ "$rc" = 0 ] && [ -z "$err" ] && printf '%s\n' "$out" | head -n 1 | grep -q "^usage: sphb $cmd " ||
+				no "sphb $cmd $args: exit $rc, stdout '$out', stderr '$err'"
+		done
+	done
+done
+run run -device --help; [ "$rc" = 2 ] || no "-device --help (a SPEC named --help): exit $rc, expected 2"
+# sphb dt: an output file that cannot be written is a user/IO error, exit 2
+# with one line naming the file (exit 1 is replay's "mismatch", nothing else)
+run dt -o /nonexistent/x.dtb
+[ "$rc" = 2 ] && [ "$err" = "sphb: dt: /nonexistent/x.dtb: No such file or directory" ] ||
+	no "dt -o /nonexistent/x.dtb: exit $rc, stderr '$err'"
+run dt -o "$tmp"
+[ "$rc" = 2 ] && [ "$(printf '%s\n' "$err" | wc -l)" = 1 ] || no "dt -o DIRECTORY: exit $rc, stderr '$err'"
+run dt; [ "$rc" = 2 ] || no "dt without -o: exit $rc"
+run dt -o "$tmp/ok.dtb"; [ "$rc" = 0 ] && [ -s "$tmp/ok.dtb" ] || no "dt -o FILE: exit $rc, stderr '$err'"
 run --version; [ "$rc" = 0 ] && printf '%s' "$out" | grep -Eq '^sphb [0-9]+\.[0-9]+\.[0-9]+$' || no "--version: '$out'"
 # the legacy PHB type: one warning line, then it works
 printf 'rtas ibm,read-pci-config 0x1000 0x8000000 0x20000001 2\n' >"$tmp/s"; in=$tmp/s

@@ -1,5 +1,5 @@
 #!/bin/sh
-# sphb CLI errors (sphb-cli.md): bad -device values and bad script lines stop
+# sphb CLI errors (docs/cli.md): bad -device values and bad script lines stop
 # before/at the statement with exit status 2 and exactly one stderr line
 # ("sphb: -device TYPE: OPTION=VALUE: reason" / "sphb: SCRIPT:LINE: reason");
 # stdout carries only the lines of statements that ran. Also --help,

@@ -1,7 +1,8 @@
 #!/bin/sh
 # `guest recover DEV`: one `rtas NAME -> ...` line per RTAS call of the
 # guest-recovery driver (the format of the `rtas` statement), then
-# `recover DEV -> recovered|permanent-failure|not-frozen (N resets, T ms)`.
+# `recover DEV -> recovered|permanent-failure|not-frozen (N resets, T ms)`;
+# `guest recover DEV log`: one kernel-log line per phase, then the same.
 set -u
 top=${SPHB_TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
 sphb=${SPHB:-$top/build/sphb}
@@ -33,7 +34,9 @@ cmp -s "$tmp/got" "$tmp/want" || { echo "PE lookup differs:"; diff "$tmp/want" "
 grep -qx 'recover nic -> not-frozen (0 resets, 0 ms)' "$tmp/out" ||
 	{ echo "no not-frozen line"; fail=1; }
 
-# the recovery, exactly (linux-eeh.md B.7 happy path for one device)
+# the recovery, exactly: the happy path of Linux 6.12's eeh_handle_normal_event()
+# (arch/powerpc/kernel/eeh_driver.c) for one device whose driver answers
+# NEED_RESET, with eeh_slot_error_detail() and eeh_reset_device()
 sed -n '/^host freeze nic/,$p' "$tmp/out" > "$tmp/got"
 {
 	echo 'host freeze nic -> PE 0x00000001'
@@ -92,8 +95,38 @@ printf '%s\n' 'rtas ibm,slot-error-detail -> 0' 'recover nic -> permanent-failur
 	'host state nic -> permanent' > "$tmp/want"
 cmp -s "$tmp/got" "$tmp/want" || { echo "6th freeze differs:"; diff "$tmp/want" "$tmp/got"; fail=1; }
 
+# `guest recover DEV log`: one kernel-log line per phase instead of the calls;
+# a healthy device, a temporarily unavailable PE (the wait shows the host's
+# 2500 ms), and a device removed by a permanent failure. A healthy pcie=on
+# sim-pci is saved with 24 reads: 4 for the PCI-X search (Status, pointer,
+# the PCIe ID, its next pointer), 3 for PCIe, 1 for AER at 0x100, 16 header dwords
+{
+	echo 'guest recover nic log'
+	echo 'host freeze nic'; echo 'host busy nic 2500'; echo 'guest recover nic log'
+	for i in 2 3 4 5 6; do echo 'host freeze nic'; echo 'guest recover nic quiet'; done
+	echo 'guest recover nic log'
+} > "$tmp/sl"
+"$sphb" run -device spapr-pci-host-bridge,index=1,id=phb1,pe-mode=per-group \
+	-device sim-pci,bus=phb1.0,addr=2,id=nic,pcie=on,iommu-group=1 "$tmp/sl" > "$tmp/outl" 2>&1 ||
+	{ echo "log mode: exit status $?"; cat "$tmp/outl"; fail=1; }
+grep -v '^\[' "$tmp/outl" | grep -q '^rtas ' && { echo "log mode printed raw rtas lines"; fail=1; }
+sed -n 1,4p "$tmp/outl" | sed 's/^\[ *[0-9.]*\] //' > "$tmp/got"
+printf '%s\n' 'EEH: nic is in PHB#1-PE#1000 (ibm,get-config-addr-info2)' \
+	'EEH: nic: no error (its vendor/device ID reads 0x53481014)' \
+	'EEH: nic: config space saved for recovery (24 config reads: capabilities, header)' \
+	'recover nic -> not-frozen (0 resets, 0 ms)' > "$tmp/want"
+cmp -s "$tmp/got" "$tmp/want" || { echo "log mode, healthy device:"; diff "$tmp/want" "$tmp/got"; fail=1; }
+grep -q '^\[    0\.000000\] EEH: wait for the PE: state 2 (MMIO and DMA stopped) after 2500 ms, 2 state reads$' "$tmp/outl" ||
+	{ echo "log mode: no 2500 ms wait line"; fail=1; }
+grep -q '^\[    6\.600000\] EEH: Recovery successful\.$' "$tmp/outl" || { echo "log mode: no success line"; fail=1; }
+tail -n 2 "$tmp/outl" | sed 's/^\[ *[0-9.]*\] //' > "$tmp/got"
+printf '%s\n' 'EEH: nic was removed after the permanent failure of PHB#1-PE#1000' \
+	'recover nic -> permanent-failure (0 resets, 0 ms)' > "$tmp/want"
+cmp -s "$tmp/got" "$tmp/want" || { echo "log mode, removed device:"; diff "$tmp/want" "$tmp/got"; fail=1; }
+
 # errors stop the run with exit status 2
-for stmt in 'guest recover nope' 'guest recover emu' 'guest' 'guest recover' 'guest fix nic'; do
+for stmt in 'guest recover nope' 'guest recover emu' 'guest' 'guest recover' 'guest fix nic' \
+	'guest recover nic loud' 'guest recover nic log quiet'; do
 	echo "$stmt" > "$tmp/e"
 	"$sphb" run -device "$NIC" -device spapr-pci-host-bridge,index=1,id=phb1 \
 		-device sim-pci,bus=phb1.0,addr=3,id=emu "$tmp/e" > /dev/null 2> "$tmp/err" && true

@@ -1,8 +1,10 @@
 #!/bin/sh
-# sphb CLI script language (sphb-cli.md): the output line of each statement,
+# sphb CLI script language (docs/cli.md): the output line of each statement,
 # nothing else on stdout, comments and blank lines, the script from a file,
 # from '-' and from stdin without an argument. Expected values come from the
-# specs: PCI header layout, QEMU 7.2 RTAS answers (qemu-spapr-phb.md §4.1, §9).
+# specs: PCI header layout, QEMU 7.2 RTAS answers (hw/ppc/spapr_pci.c,
+# rtas_ibm_read_pci_config() and rtas_ibm_write_pci_config(), as observed on
+# Debian 12's QEMU 7.2 through qtest by tests/conformance/qemu-config.sh).
 # Env: SPHB (the binary), SPHB_TOP (repo root).
 set -u
 S=${SPHB:-}
