@@ -338,14 +338,89 @@ static int do_mem(struct cli *c, char **tok, int n)
 	return script_error(c, "mem: unknown operation '%s' (read, write, write64)", tok[1]);
 }
 
+/* A guest physical address: a number, or gpa(PHB,SPACE,BUS) — where PHB's
+ * window SPACE (io, mem32, mem64) decodes bus address BUS (sphb_phb_info). */
+static int mmio_addr(struct cli *c, const char *what, const char *t, uint64_t *gpa)
+{
+	struct sphb_phb_info in;
+	char buf[MAX_ID + 64], *space, *bus;
+	uint64_t b, cpu, base, size;
+	size_t len = strlen(t);
+
+	if (strncmp(t, "gpa(", 4)) {
+		if (!parse_num(t, 64, gpa) || t[0] == '-')
+			return script_error(c, "%s: bad address '%s'", what, t);
+		return 0;
+	}
+	if (len - 4 >= sizeof(buf) || t[len - 1] != ')')
+		return script_error(c, "%s: '%s': expected gpa(PHB,io|mem32|mem64,BUS_ADDRESS)", what, t);
+	memcpy(buf, t + 4, len - 5);
+	buf[len - 5] = '\0';
+	space = strchr(buf, ',');
+	bus = space ? strchr(space + 1, ',') : NULL;
+	if (!bus)
+		return script_error(c, "%s: '%s': expected gpa(PHB,io|mem32|mem64,BUS_ADDRESS)", what, t);
+	*space++ = '\0';
+	*bus++ = '\0';
+	memset(&in, 0, sizeof(in));
+	in.sz = sizeof(in);
+	if (sphb_phb_info(c->m, buf, &in))
+		return script_error(c, "%s: '%s': unknown PHB '%s'", what, t, buf);
+	if (!strcmp(space, "io"))
+		cpu = in.io_cpu, base = in.io_bus, size = in.io_size;
+	else if (!strcmp(space, "mem32"))
+		cpu = in.mem32_cpu, base = in.mem32_bus, size = in.mem32_size;
+	else if (!strcmp(space, "mem64"))
+		cpu = in.mem64_cpu, base = in.mem64_bus, size = in.mem64_size;
+	else
+		return script_error(c, "%s: '%s': bad window '%s' (io, mem32 or mem64)", what, t, space);
+	if (!parse_num(bus, 64, &b) || bus[0] == '-' || b < base || b - base >= size)
+		return script_error(c, "%s: '%s': bus address '%s' is outside the window (0x%llx..0x%llx)",
+				    what, t, bus, (unsigned long long)base,
+				    (unsigned long long)(base + size - (size != 0)));
+	*gpa = cpu + (b - base);
+	return 0;
+}
+
+/* mmio load ADDR SIZE / mmio store ADDR SIZE VALUE: a CPU access at a guest
+ * physical address, routed as the VMM's MMIO exit would be */
+static int do_mmio_addr(struct cli *c, char **tok, int n)
+{
+	bool ld = !strcmp(tok[1], "load");
+	uint64_t gpa, size, val = 0;
+	int rc;
+
+	if (n != (ld ? 4 : 5))
+		return script_error(c, "mmio %s: expected 'mmio load ADDR SIZE' or 'mmio store ADDR SIZE VALUE'",
+				    tok[1]);
+	if (mmio_addr(c, ld ? "mmio load" : "mmio store", tok[2], &gpa))
+		return 2;
+	if (!parse_num(tok[3], 32, &size) || (size != 1 && size != 2 && size != 4 && size != 8))
+		return script_error(c, "mmio %s: bad size '%s' (1, 2, 4 or 8)", tok[1], tok[3]);
+	if (!ld && !parse_num(tok[4], (unsigned)size * 8, &val))
+		return script_error(c, "mmio store: bad value '%s' for %u bytes", tok[4], (unsigned)size);
+	rc = ld ? sphb_mmio_load(c->m, gpa, (unsigned)size, &val) : sphb_mmio_store(c->m, gpa, (unsigned)size, val);
+	if (rc == -ENOENT)
+		return script_error(c, "mmio %s: 0x%llx is outside every PHB window", tok[1], (unsigned long long)gpa);
+	if (rc)
+		return script_error(c, "mmio %s: failed: %s", tok[1], strerror(-rc));
+	if (ld)
+		fprintf(c->out, "mmio 0x%llx -> 0x%0*llx\n", (unsigned long long)gpa, (int)size * 2,
+			(unsigned long long)val);
+	return 0;
+}
+
 static int do_mmio(struct cli *c, char **tok, int n)
 {
 	uint64_t bar, off, size, val = 0;
 	bool rd;
 	int rc;
 
+	if (n >= 2 && (!strcmp(tok[1], "load") || !strcmp(tok[1], "store")))
+		return do_mmio_addr(c, tok, n);
 	if (n < 2 || (strcmp(tok[1], "read") && strcmp(tok[1], "write")))
-		return script_error(c, "mmio: expected 'mmio read DEV BAR OFFSET SIZE' or 'mmio write DEV BAR OFFSET SIZE VALUE'");
+		return script_error(c, "mmio: expected 'mmio read DEV BAR OFFSET SIZE', 'mmio write DEV BAR OFFSET SIZE VALUE', "
+				    "'mmio load ADDR SIZE' or 'mmio store ADDR SIZE VALUE'");
 	rd = !strcmp(tok[1], "read");
 	if (n != (rd ? 6 : 7))
 		return script_error(c, "mmio %s: expected %d operands", tok[1], rd ? 4 : 5);
