@@ -23,6 +23,7 @@ struct sim {
 	uint8_t *wmask, *w1cmask, *cfg_init; /* each cfg_size bytes, one allocation with cfg */
 	uint8_t *mem[SPHB_NBARS];	/* BAR contents, the first SPHB_BAR_BACKING_MAX bytes, lazily */
 	bool intx;			/* the device model drives its INTx pin */
+	bool pcie_ctl_ro;		/* pcie-ctl=ro: Device/Link Control read-only */
 };
 
 static struct sim *sim_of(struct sphb_func *f)
@@ -136,7 +137,7 @@ static bool bar_slot_free(const struct sim_bar *bars, unsigned i)
 
 struct sim_props {
 	uint64_t vendor, device, class_code, rev, ssvid, ssid, msi, msix, msix_bar, rom;
-	bool pcie, multifunction;
+	bool pcie, multifunction, pcie_ctl_ro;
 	struct sim_bar bar[SPHB_NBARS];
 };
 
@@ -176,6 +177,14 @@ static int sim_props(struct sphb_machine *m, struct sphb_opts *o, struct sim_pro
 	}
 	if (!rc)
 		rc = sphb_opts_bool(m, o, "pcie", false, &p->pcie);
+	if (!rc && sphb_opts_get(o, "pcie-ctl")) {
+		const char *v = sphb_opts_get(o, "pcie-ctl");
+		if (strcmp(v, "rw") && strcmp(v, "ro")) {
+			sphb_log(m, SPHB_LOG_ERROR, "%s: pcie-ctl=%s: expected rw or ro", o->type, v);
+			rc = -EINVAL;
+		}
+		p->pcie_ctl_ro = !strcmp(v, "ro");
+	}
 	for (unsigned i = 0; !rc && i < 6; i++)
 		rc = parse_bar(m, o, i, p->bar);
 	if (rc)
@@ -305,12 +314,15 @@ static void msix_masks(struct sim *d, uint32_t c)
 /* PCI Express capability of an endpoint: Device Control, Device Status
  * error bits (RW1C), Link Control; on a version-2 capability, the Device
  * Control 2 fields whose feature Device Capabilities 2 reports. Slot, Root
- * and Link Control 2 registers stay read-only. */
+ * and Link Control 2 registers stay read-only. pcie-ctl=ro keeps Device
+ * and Link Control read-only as QEMU 7.2's own PCIe endpoints do (nvme,
+ * e1000e, ...: hw/pci/pcie.c pcie_endpoint_cap_init() without
+ * pcie_cap_deverr_init() or pcie_cap_lnkctl_init()). */
 static void pcie_masks(struct sim *d, uint32_t c)
 {
-	mask(d, c + 8u, 2, 0x7fff, 0);
+	mask(d, c + 8u, 2, d->pcie_ctl_ro ? 0 : 0x7fff, 0);
 	mask(d, c + 0xau, 2, 0, 0x000f);
-	mask(d, c + 0x10u, 2, 0x01c3, 0);
+	mask(d, c + 0x10u, 2, d->pcie_ctl_ro ? 0 : 0x01c3, 0);
 	if ((get(d->cfg, c + 2u, 2) & 0xf) >= 2) {
 		uint32_t cap2 = get(d->cfg, c + 0x24u, 4);
 		uint32_t w = 0;
@@ -1287,6 +1299,7 @@ int sphb_sim_pci_create(struct sphb_machine *m, struct sphb_opts *o, int multifu
 			goto fail;
 	}
 	sphb_func_init(&d->f, &sphb_sim_pci_kind, m, o->type);
+	d->pcie_ctl_ro = p.pcie_ctl_ro;
 	d->f.pcie = p.pcie;
 	d->f.cfg_size = p.pcie ? PCIE_CFG_SIZE : PCI_CFG_SIZE;
 	for (unsigned i = 0; i < 6; i++) {

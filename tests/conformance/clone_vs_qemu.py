@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Conformance: a cloned device (sim-pci,config=DUMP) against the QEMU device it was dumped from.
 
-For QEMU 7.2's nvme, virtio-blk-pci (iommu_platform=on, disable-legacy=on) and
-e1000, a pseries QEMU driven through qtest and `sphb run` with
+For QEMU 7.2's nvme, virtio-blk-pci (iommu_platform=on, disable-legacy=on),
+e1000 and e1000e, a pseries QEMU driven through qtest and `sphb run` with
 `sim-pci,config=tests/conformance/traces/dumps/X.lspci` get the same
 ibm,read-pci-config / ibm,write-pci-config calls, and every answer is compared:
   1. the whole configuration space, dword by dword (4096 bytes for nvme);
@@ -21,9 +21,13 @@ Intended differences (not compared; each is listed in KNOWN with its reason):
   * QEMU leaves configuration space that no capability covers writable like
     RAM (pci_init_wmask); sphb treats it as reserved (PCI 3.0 6.1: writes
     ignored, reads 0), so such bytes are not probed in step 3.
-  * QEMU's nvme has a read-only PCIe Device Control and Link Control (its
-    capability is set up without pcie_cap_deverr_init); the clone follows the
-    PCIe rules (Device Control 0x7fff, Link Control 0x01c3 writable).
+  * QEMU's e1000e lets PME_En and Data_Select of its PM Control/Status
+    register be written (e1000e_add_pm_capability() in hw/net/e1000e.c)
+    although its PM Capabilities say no PME and it has no Data register;
+    sim-pci keeps them read-only as the PCI PM 1.2 specification has it.
+Matched with an option (EXTRA): QEMU's nvme and e1000e keep PCIe Device
+Control and Link Control read-only (no pcie_cap_deverr_init() or
+pcie_cap_lnkctl_init()); their clones use pcie-ctl=ro.
   * virtio-pci's VIRTIO_PCI_CAP_PCI_CFG vendor capability (cfg_type 5) is a
     writable window onto the BARs in QEMU; the clone keeps vendor-specific
     capabilities read-only.
@@ -47,7 +51,14 @@ DEVICES = [
                     "-device", "virtio-blk-pci,drive=d1,iommu_platform=on,disable-legacy=on,"
                     "bus=pci.0,addr=%d" % SLOT]),
     ("e1000", ["-device", "e1000,bus=pci.0,addr=%d" % SLOT]),
+    ("e1000e", ["-device", "e1000e,bus=pci.0,addr=%d" % SLOT]),
 ]
+
+# sim-pci options a clone needs to behave as QEMU's model: QEMU 7.2's PCIe
+# endpoints (pcie_endpoint_cap_init() without pcie_cap_deverr_init() and
+# pcie_cap_lnkctl_init(), hw/pci/pcie.c) keep Device Control and Link Control
+# read-only; pcie-ctl=ro does the same (docs/cli.md)
+EXTRA = {"nvme": ",pcie-ctl=ro", "e1000e": ",pcie-ctl=ro"}
 
 # How tests/conformance/traces/dumps/X.lspci were made (its README): the
 # test first checks that tools/qemu-lspci.sh still makes them byte for byte.
@@ -58,12 +69,13 @@ DUMPED = {
                    "-device", "virtio-blk-pci,drive=d1,iommu_platform=on,disable-legacy=on,"
                    "bus=pci.0,addr=3"],
     "e1000": ["-device", "e1000,bus=pci.0,addr=3"],
+    "e1000e": ["-device", "e1000e,bus=pci.0,addr=3"],
 }
 
 # (device, first byte, last byte, reason): bytes whose write behaviour differs on purpose
 KNOWN = [
-    ("nvme", 0x88, 0x89, "PCIe Device Control: read-only in QEMU's nvme, writable per PCIe"),
-    ("nvme", 0x90, 0x91, "PCIe Link Control: read-only in QEMU's nvme, writable per PCIe"),
+    ("e1000e", 0xcd, 0xcd, "PM Control/Status bits 8-12 (PME_En, Data_Select): writable in QEMU's e1000e, "
+                           "read-only without PME support or a Data register"),
     ("virtio-blk", 0x88, 0x97, "virtio PCI-config-access capability: writable window in QEMU, "
                                "vendor capabilities read-only in sphb"),
 ]
@@ -149,7 +161,7 @@ def main():
     skipped = []
     for dev, qargs in DEVICES:
         dump = os.path.join(top, "tests", "conformance", "traces", "dumps", dev + ".lspci")
-        spec = "sim-pci,bus=pci.0,addr=%d,id=x,config=%s" % (SLOT, dump)
+        spec = "sim-pci,bus=pci.0,addr=%d,id=x,config=%s%s" % (SLOT, dump, EXTRA.get(dev, ""))
         tool = os.path.join(top, "tools", "qemu-lspci.py")
         p = subprocess.run([sys.executable, "-B", tool, "--qemu", opt.qemu] + DUMPED[dev],
                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True)

@@ -776,8 +776,47 @@ static void multifunction_and_reset(void)
 	t_free(m2, &h2);
 }
 
+/* pcie-ctl=ro: Device Control and Link Control keep their reset values
+ * (QEMU 7.2's own PCIe endpoints); the default lets the PCIe-writable bits
+ * change; the Device Status error bits stay write-1-to-clear either way. A
+ * clone takes the option too. */
+static void pcie_ctl(void)
+{
+	struct t_host hh;
+	struct sphb_machine *mm = t_machine(&hh, "sim-pci,addr=2,pcie=on,pcie-ctl=ro",
+					    "sim-pci,addr=3,pcie=on,pcie-ctl=rw", "sim-pci,addr=4,pcie=on", NULL);
+	uint32_t exp[3] = { 0, 0, 0 }, v;
+
+	for (unsigned k = 0; k < 3; k++) {
+		uint32_t cfg = t_cfgaddr(0, 2 + k, 0, 0), pos, id;
+		CHECK_EQ(t_cfg_read(mm, &hh, T_BUID0, cfg | 0x34, 1, &pos), 0);
+		for (id = 0; pos && id != 0x10; ) {
+			CHECK_EQ(t_cfg_read(mm, &hh, T_BUID0, cfg | pos, 1, &id), 0);
+			if (id != 0x10)
+				CHECK_EQ(t_cfg_read(mm, &hh, T_BUID0, cfg | (pos + 1), 1, &pos), 0);
+		}
+		CHECK(pos != 0);
+		exp[k] = pos;
+		for (unsigned reg = 8; reg <= 0x10; reg += 8) {
+			uint32_t before;
+			CHECK_EQ(t_cfg_read(mm, &hh, T_BUID0, cfg | (pos + reg), 2, &before), 0);
+			CHECK_EQ(t_cfg_write(mm, &hh, T_BUID0, cfg | (pos + reg), 2, 0xffff), 0);
+			CHECK_EQ(t_cfg_read(mm, &hh, T_BUID0, cfg | (pos + reg), 2, &v), 0);
+			if (k == 0)
+				CHECK_EQ(v, before);
+			else
+				CHECK_EQ(v, reg == 8 ? 0x7fffu : 0x01c3u);
+		}
+	}
+	CHECK_EQ(exp[0], exp[1]);
+	CHECK_EQ(sphb_machine_add(mm, "sim-pci,addr=5,pcie=on,pcie-ctl=on"), -EINVAL);
+	CHECK(strstr(hh.last_log, "pcie-ctl=on: expected rw or ro") != NULL);
+	t_free(mm, &hh);
+}
+
 int main(void)
 {
+	pcie_ctl();
 	m = t_machine(&h, DEV_A, DEV_B, DEV_C, DEV_MF0, DEV_MF1, DEV_D, DEV_G, NULL);
 	ids();
 	read_only();
