@@ -91,7 +91,10 @@ $(O)/sphb: $(CLI_OBJS) $(O)/libsphb.a
 $(O)/tests/unit/%: tests/unit/%.c $(wildcard tests/*.h) $(O)/libsphb.a
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC      $@")
-	$(Q)$(CC) $(ALL_CFLAGS) -Itests -Isrc -DSPHB_VFIO=$(SPHB_VFIO) $(SAN_LDFLAGS) $(LDFLAGS) -o $@ $< $(O)/libsphb.a
+	$(Q)$(CC) $(ALL_CFLAGS) -Itests -Isrc -DSPHB_VFIO=$(SPHB_VFIO) $(SAN_LDFLAGS) $(LDFLAGS) -o $@ $< $(O)/libsphb.a \
+		$(UNIT_LIBS_$*)
+# libraries a unit test links besides libsphb (libfdt: an oracle for the DT sizes)
+UNIT_LIBS_test_fdt_tree := -lfdt
 
 # The benchmark: one program, its sections in bench/*.c (docs/performance.md)
 BENCH_TOOLS := tools/trace.c tools/replay.c

@@ -3,6 +3,7 @@
  * /rtas properties (PAPR 7.2.6 Table 7-3, B.5.3.1), so a host can use any
  * FDT library. SPDX-License-Identifier: MIT */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "internal.h"
@@ -213,18 +214,26 @@ static void emit_phb(struct emit *e, const struct sphb_phb *phb, uint32_t intc)
 	end(e);
 }
 
-static int check_ops(const struct sphb_machine *m, const struct sphb_fdt_ops *ops)
+/* the caller's ops, copied at this library's size (-E2BIG: members of a
+ * newer version in use) */
+static int check_ops(const struct sphb_machine *m, const struct sphb_fdt_ops *ops, struct sphb_fdt_ops *out)
 {
-	if (!m || !ops || ops->sz < offsetof(struct sphb_fdt_ops, intc_phandle) + sizeof(uint32_t) ||
-	    !ops->begin_node || !ops->end_node || !ops->property)
+	int rc;
+
+	if (!m || !ops)
 		return -EINVAL;
-	return 0;
+	rc = sphb_struct_in(out, sizeof(*out), ops, ops->sz,
+			    offsetof(struct sphb_fdt_ops, intc_phandle) + sizeof(uint32_t));
+	if (!rc && (!out->begin_node || !out->end_node || !out->property))
+		rc = -EINVAL;
+	return rc;
 }
 
 SPHB_API int sphb_fdt_phbs(struct sphb_machine *m, const struct sphb_fdt_ops *ops, void *opaque)
 {
-	struct emit e = { ops, opaque, 0 };
-	int rc = check_ops(m, ops);
+	struct sphb_fdt_ops o;
+	struct emit e = { &o, opaque, 0 };
+	int rc = check_ops(m, ops, &o);
 
 	if (rc)
 		return rc;
@@ -232,16 +241,17 @@ SPHB_API int sphb_fdt_phbs(struct sphb_machine *m, const struct sphb_fdt_ops *op
 	/* QEMU lists PHBs newest first; the order of nodes carries no meaning */
 	for (unsigned i = 0; i < SPHB_MAX_PHBS && !e.rc; i++)
 		if (m->phbs[i])
-			emit_phb(&e, m->phbs[i], ops->intc_phandle ? ops->intc_phandle : QEMU_INTC_PHANDLE);
+			emit_phb(&e, m->phbs[i], o.intc_phandle ? o.intc_phandle : QEMU_INTC_PHANDLE);
 	return e.rc;
 }
 
 SPHB_API int sphb_fdt_rtas(struct sphb_machine *m, const struct sphb_fdt_ops *ops, void *opaque)
 {
-	struct emit e = { ops, opaque, 0 };
+	struct sphb_fdt_ops o;
+	struct emit e = { &o, opaque, 0 };
 	uint8_t buf[128];
 	size_t n = 0;
-	int rc = check_ops(m, ops);
+	int rc = check_ops(m, ops, &o);
 
 	if (rc)
 		return rc;
@@ -282,4 +292,75 @@ SPHB_API int sphb_machine_fdt(struct sphb_machine *m, const struct sphb_fdt_ops 
 	if (!rc)
 		rc = ops->end_node(opaque);
 	return rc;
+}
+
+/* ---- sizes: the same walk with counting callbacks ---- */
+
+struct sizer {
+	struct sphb_fdt_size *s;
+	char names[8192];	/* distinct property names seen, NUL-separated */
+	size_t used;
+};
+
+static size_t pad4(size_t n)
+{
+	return (n + 3) & ~(size_t)3;
+}
+
+static int size_begin(void *o, const char *name)
+{
+	struct sizer *z = o;
+	z->s->nodes++;
+	z->s->struct_bytes += 4 + pad4(strlen(name) + 1); /* FDT_BEGIN_NODE, name */
+	return 0;
+}
+
+static int size_end(void *o)
+{
+	((struct sizer *)o)->s->struct_bytes += 4; /* FDT_END_NODE */
+	return 0;
+}
+
+static int size_prop(void *o, const char *name, const void *val, size_t len)
+{
+	struct sizer *z = o;
+	size_t l = strlen(name) + 1;
+
+	(void)val;
+	z->s->properties++;
+	z->s->struct_bytes += 12 + pad4(len); /* FDT_PROP, len, nameoff, value */
+	for (size_t at = 0; at < z->used; at += strlen(z->names + at) + 1)
+		if (!strcmp(z->names + at, name))
+			return 0;
+	if (z->used + l > sizeof(z->names))
+		return -E2BIG;
+	memcpy(z->names + z->used, name, l);
+	z->used += l;
+	z->s->strings_bytes += l;
+	return 0;
+}
+
+SPHB_API int sphb_fdt_size(struct sphb_machine *m, struct sphb_fdt_size *size)
+{
+	struct sphb_fdt_ops ops = { sizeof(ops), size_begin, size_end, size_prop, 0 };
+	struct sphb_fdt_size s;
+	struct sizer *z;
+	int rc;
+
+	if (!m || !size || size->sz < sizeof(s))
+		return -EINVAL;
+	z = calloc(1, sizeof(*z));
+	if (!z)
+		return -ENOMEM;
+	memset(&s, 0, sizeof(s));
+	s.sz = sizeof(s);
+	s.root_address_cells = 2; /* the PHB nodes' reg and ranges (QEMU's spapr root) */
+	s.root_size_cells = 2;
+	z->s = &s;
+	rc = sphb_machine_fdt(m, &ops, z);
+	free(z);
+	if (rc)
+		return rc;
+	memcpy(size, &s, sizeof(s));
+	return 0;
 }

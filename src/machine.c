@@ -253,6 +253,46 @@ SPHB_API int sphb_machine_reset(struct sphb_machine *m)
 
 /* ---- queries ---- */
 
+static size_t describe_line(const char *desc, char *buf, size_t len, size_t at)
+{
+	size_t l = strlen(desc);
+
+	if (at + l + 1 < len) {
+		memcpy(buf + at, desc, l);
+		buf[at + l] = '\n';
+	}
+	return at + l + 1;
+}
+
+SPHB_API int sphb_machine_describe(const struct sphb_machine *m, char *buf, size_t len, size_t *needed)
+{
+	const struct sphb_func **order;
+	size_t n = 0, at = 0;
+
+	if (!m || (!buf && len))
+		return -EINVAL;
+	for (const struct sphb_func *f = m->funcs; f; f = f->next_in_machine)
+		n++;
+	order = calloc(n + 1, sizeof(*order));
+	if (!order)
+		return -ENOMEM;
+	n = 0;
+	for (const struct sphb_func *f = m->funcs; f; f = f->next_in_machine)
+		order[n++] = f; /* newest first */
+	for (unsigned i = 0; i < SPHB_MAX_PHBS; i++)
+		if (m->phbs[i])
+			at = describe_line(m->phbs[i]->desc, buf, len, at);
+	while (n--)
+		at = describe_line(order[n]->desc, buf, len, at);
+	free(order);
+	if (needed)
+		*needed = at + 1;
+	if (at + 1 > len)
+		return -ENOSPC;
+	buf[at] = '\0';
+	return 0;
+}
+
 static struct sphb_phb *phb_named(const struct sphb_machine *m, const char *id)
 {
 	uint64_t buid;

@@ -71,6 +71,7 @@ static void save_phb(struct sphb_wr *w, struct sphb_phb *phb)
 	w_u64(w, phb->mem64_win_size);
 	w_u64(w, phb->io_win_size);
 	w_u64(w, (uint64_t)phb->numa_node);
+	w_u8(w, phb->msi_limit_enabled);
 	w_u8(w, phb->shared_pe.permanent);
 	/* PEs by ascending group (the array's order is the hot-plug history) */
 	w_u32(w, phb->npes);
@@ -343,6 +344,7 @@ static void ld_phb(struct ld *L, struct rd *r)
 	same_u64(r, "mem64_win_size", r_u64(r), phb->mem64_win_size);
 	same_u64(r, "io_win_size", r_u64(r), phb->io_win_size);
 	same_u64(r, "numa_node", r_u64(r), (uint64_t)phb->numa_node);
+	same_flag(r, "msi-limit=enabled", phb->msi_limit_enabled);
 
 	st->shared_permanent = r_flag(r, "shared PE permanent");
 	if (r_ok(r) && st->shared_permanent && (phb->per_group || phb->npes != 1))

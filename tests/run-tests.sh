@@ -22,7 +22,7 @@
 # A build directory whose name is "novfio" (SPHB_VFIO=0) skips
 # tests/conformance: those scripts drive sim-pci machines only, and the
 # no-VFIO library differs from the normal one only in code that a vfio-pci
-# device reaches (src/device.c, eeh.c, machine.c, tce.c, backend/sim.c under
+# device reaches (src/pci/sim_pci.c, eeh.c, machine.c, tce.c, backend/sim.c under
 # "#if SPHB_VFIO"), so they cannot answer differently there; the unit tests,
 # fuzz corpora, CLI, ABI and benchmark tests still run in it.
 set -u

@@ -92,7 +92,7 @@ static inline struct sec *find(struct sec *sv, unsigned n, unsigned type, uint64
 }
 
 /* offsets inside bodies (docs/migration.md) */
-static inline size_t phb_state(const struct sec *x) { return 13 + x->body[12] + 68; }	/* shared permanent */
+static inline size_t phb_state(const struct sec *x) { return 13 + x->body[12] + 69; }	/* shared permanent */
 static inline size_t phb_msi(const struct sec *x) /* the first MSI allocation */
 {
 	size_t o = phb_state(x) + 1;		/* npes */

@@ -1,5 +1,5 @@
 /* A model of the Linux kernel's VFIO interface for the sPAPR TCE IOMMU
- * (linux-eeh.md A.4-A.5), plugged into the VFIO backend through its
+ * (Linux 6.12 drivers/vfio/vfio_iommu_spapr_tce.c tce_iommu_ioctl(), drivers/vfio/vfio_spapr_eeh.c), plugged into the VFIO backend through its
  * system-call seam: sphb_vfio_set_sys(&fake) after reset_kernel(). Host IOMMU
  * groups, containers, the EEH PE ops, DMA windows, and counters of every
  * host mapping operation (n_map, n_unmap, n_create, n_remove). Shared by
@@ -276,7 +276,7 @@ static const char *ioname(unsigned long r)
 	}
 }
 
-/* linux-eeh.md A.4: a v2 container's default window (the group's 32-bit
+/* Linux tce_iommu_create_default_window(): a v2 container's default window (the group's 32-bit
  * window: 0, 1 GiB, 4 KiB pages here) is created by the first MAP_DMA or
  * TCE_CREATE, unless a TCE_REMOVE of address 0 cancelled it first. */
 static void default_window(int c)

@@ -205,6 +205,20 @@ SPHB_API int sphb_machine_reset(struct sphb_machine *m);
 SPHB_API int sphb_machine_save(struct sphb_machine *m, void *buf, size_t len, size_t *needed);
 SPHB_API int sphb_machine_load(struct sphb_machine *m, const void *buf, size_t len);
 
+/*
+ * The machine's description, to build a migration target without keeping a
+ * copy: one line per device ('\n'-terminated, the whole NUL-terminated), PHBs
+ * by index as they were given, then functions in the order they were added,
+ * each with bus= and addr= made explicit, so that sphb_machine_new() and
+ * sphb_machine_add() of each line (sphb_func_add() for the lines of the VMM's
+ * own functions, which start with the type the VMM gave) rebuild a machine
+ * that sphb_machine_load() accepts. Hot-unplugged devices are gone from it.
+ * Sizes as sphb_machine_save: *needed (may be NULL) gets the bytes including
+ * the NUL; -ENOSPC when len is smaller (size query: buf NULL, len 0);
+ * -EINVAL for bad arguments.
+ */
+SPHB_API int sphb_machine_describe(const struct sphb_machine *m, char *buf, size_t len, size_t *needed);
+
 /* BUID of the PHB whose id (or bus name "ID.0") is `id`. -ENOENT if none. */
 SPHB_API int sphb_phb_buid(const struct sphb_machine *m, const char *id,
 			   uint64_t *buid);
@@ -549,7 +563,7 @@ SPHB_API int sphb_fdt_rtas(struct sphb_machine *m, const struct sphb_fdt_ops *op
 /* ---- guest-recovery driver -------------------------------------------- */
 /*
  * A guest-side client of the RTAS entry above: the EEH core of a Linux 6.12
- * pseries guest (linux-eeh.md B.3-B.8) for a device whose EEH-aware driver
+ * pseries guest (Linux arch/powerpc/kernel/eeh_driver.c) for a device whose EEH-aware driver
  * answers NEED_RESET. It speaks only RTAS through sphb_rtas_call(), builds its
  * argument buffers in guest memory (through its own callbacks, inside the
  * scratch area it is given) and sleeps in virtual time (sphb_clock_advance).
@@ -642,6 +656,28 @@ SPHB_API void sphb_guest_free(struct sphb_guest *g);
  * -EINVAL for bad arguments, else the first non-zero callback return.
  */
 SPHB_API int sphb_machine_fdt(struct sphb_machine *m, const struct sphb_fdt_ops *ops, void *opaque);
+
+/*
+ * sphb_fdt_size: what sphb_machine_fdt() would emit, measured in flattened
+ * device-tree terms (Devicetree Specification 5.4, 5.5), so a host can size
+ * its blob before building it: struct_bytes is exactly what the nodes and
+ * properties add to the structure block; strings_bytes what their distinct
+ * property names add to the strings block (at most: a host whose tree already
+ * has some of these names stores them once). The PHB nodes' "reg" and
+ * "ranges" assume a parent (the root node) with #address-cells and
+ * #size-cells of root_address_cells and root_size_cells (2 and 2, as QEMU's
+ * pseries root); each PHB node itself has #address-cells 3, #size-cells 2
+ * and #interrupt-cells 1 (PCI Bus Binding to Open Firmware 2.2.1).
+ * The caller sets sz. 0; -EINVAL; -ENOMEM.
+ */
+struct sphb_fdt_size {
+	size_t sz;		/* set by the caller: sizeof(struct sphb_fdt_size) */
+	size_t struct_bytes;
+	size_t strings_bytes;
+	unsigned nodes, properties;
+	uint32_t root_address_cells, root_size_cells;
+};
+SPHB_API int sphb_fdt_size(struct sphb_machine *m, struct sphb_fdt_size *size);
 
 #ifdef __cplusplus
 }

@@ -1,5 +1,5 @@
 /* The guest-recovery driver's constants: the values a Linux 6.12 pseries
- * guest uses (linux-eeh.md B.1, B.6-B.8). Internal to src/guest/, which is a
+ * guest uses (arch/powerpc/include/asm/eeh.h, arch/powerpc/kernel/eeh*.c). Internal to src/guest/, which is a
  * client of the public API only: nothing here may include src/internal.h.
  * SPDX-License-Identifier: MIT */
 #ifndef SPHB_GUEST_GUEST_H

@@ -1,7 +1,8 @@
 /* The guest-recovery driver: the EEH core of a Linux 6.12 pseries guest
  * (arch/powerpc/kernel/eeh*.c, platforms/pseries/eeh_pseries.c) for a device
- * whose EEH-aware driver answers NEED_RESET, as linux-eeh.md B.3-B.8
- * describes it. A *client* of the library: it reaches the PHB only through
+ * whose EEH-aware driver answers NEED_RESET, as Linux 6.12 does it
+ * (arch/powerpc/kernel/eeh_driver.c eeh_handle_normal_event(), eeh.c
+ * eeh_pe_reset_full(), eeh_pe.c eeh_pe_restore_bars()). A *client* of the library: it reaches the PHB only through
  * the public RTAS entry, with argument buffers in guest memory, and sleeps
  * in virtual time. It never includes the library's internal headers.
  *
@@ -19,6 +20,7 @@
 
 #include "sphb/sphb.h"
 #include "guest.h"
+#include "util/struct_in.h"
 
 #define QEMU_BUID_BASE 0x0800000020000000ull
 #define CONFIGURE_MAX_CALLS 64
@@ -840,25 +842,31 @@ SPHB_API int sphb_guest_new(struct sphb_machine *m, const struct sphb_guest_opts
 			    struct sphb_guest **out)
 {
 	struct sphb_guest_opts o;
+	struct sphb_guest_ops gops;
 	struct sphb_guest *g;
+	int rc;
 
 	if (out)
 		*out = NULL;
-	if (!m || !opts || !ops || !out ||
-	    opts->sz < offsetof(struct sphb_guest_opts, scratch_gpa) + sizeof(opts->scratch_gpa) ||
-	    ops->sz < offsetof(struct sphb_guest_ops, mem_write) + sizeof(ops->mem_write) ||
-	    !ops->mem_read || !ops->mem_write)
+	if (!m || !opts || !ops || !out)
 		return -EINVAL;
-	memset(&o, 0, sizeof(o));
-	memcpy(&o, opts, opts->sz < sizeof(o) ? opts->sz : sizeof(o));
+	/* a member of a newer version in use: -E2BIG */
+	rc = sphb_struct_in(&o, sizeof(o), opts, opts->sz,
+			    offsetof(struct sphb_guest_opts, scratch_gpa) + sizeof(opts->scratch_gpa));
+	if (!rc)
+		rc = sphb_struct_in(&gops, sizeof(gops), ops, ops->sz,
+				    offsetof(struct sphb_guest_ops, mem_write) + sizeof(ops->mem_write));
+	if (rc)
+		return rc;
+	if (!gops.mem_read || !gops.mem_write)
+		return -EINVAL;
 	/* the driver passes 32-bit buffer addresses, as a guest in real mode */
 	if (o.scratch_gpa > 0xffffffffull - SPHB_GUEST_SCRATCH_SIZE + 1 || o.max_freezes > 1000000)
 		return -EINVAL;
 	g = calloc(1, sizeof(*g));
 	if (!g)
 		return -ENOMEM;
-	memcpy(&g->ops, ops, ops->sz < sizeof(g->ops) ? ops->sz : sizeof(g->ops));
-	g->ops.sz = sizeof(g->ops);
+	g->ops = gops;
 	g->m = m;
 	g->opaque = opaque;
 	g->scratch = o.scratch_gpa;

@@ -1,7 +1,8 @@
 /* The host layer: IOMMU groups and the hosts that own them. A group is one
  * host PE: the PE model (phb/pe.c) performs every EEH action on it through
- * its owner's operations (the seed design's single "EEH op on the DMA
- * address space": -ENODEV when there is no suitable host, never an assert),
+ * its owner's operations (as QEMU's one EEH operation on the PHB's DMA
+ * address space, hw/vfio/common.c vfio_eeh_as_op(): -ENODEV when there is
+ * no suitable host, never an assert),
  * and reads no owner's state. Owners: the simulated host (sim.c: a model of
  * Linux's VFIO EEH handling, for sim-pci and VMM functions with
  * iommu-group=N) and Linux VFIO (vfio.c, with the vfio-pci function kind).

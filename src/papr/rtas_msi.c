@@ -8,12 +8,16 @@
  * SPDX-License-Identifier: MIT */
 #include "internal.h"
 
-static void program_none(struct sphb_func *f, unsigned type)
+static void program_none(struct sphb_phb *phb, struct sphb_func *f, unsigned type)
 {
 	/* QEMU resets an MSI message on release; MSI-X table entries are left
-	 * as they were */
-	if (f->msi_vectors && type == MSI_TYPE_MSI)
+	 * as they were. The Multiple Message Enable this PHB set goes back to
+	 * one vector. */
+	if (f->msi_vectors && type == MSI_TYPE_MSI) {
 		sphb_func_msi_program(f, 0, 0);
+		if (!phb->msi_limit_enabled)
+			sphb_func_msi_enable_vectors(f, 1);
+	}
 }
 
 void sphb_rtas_change_msi(struct sphb_machine *m, struct sphb_rtas_ctx *c)
@@ -41,7 +45,7 @@ void sphb_rtas_change_msi(struct sphb_machine *m, struct sphb_rtas_ctx *c)
 		rtas_status(c, RTAS_OUT_SUCCESS);
 		return;
 	case 2: /* back to the default number: none */
-		program_none(d, msi_type(cur));
+		program_none(phb, d, msi_type(cur));
 		sphb_msi_release(phb, d->devfn);
 		rtas_ret(c, 1, 0);
 		rtas_status(c, RTAS_OUT_SUCCESS);
@@ -75,14 +79,26 @@ void sphb_rtas_change_msi(struct sphb_machine *m, struct sphb_rtas_ctx *c)
 			rtas_status(c, RTAS_OUT_HW_ERROR); /* "Releasing wrong config" */
 			return;
 		}
-		if (d->msi_vectors)
-			sphb_func_msi_program(d, 0, 0);
+		program_none(phb, d, d->msi_vectors ? MSI_TYPE_MSI : 0);
 		sphb_msi_release(phb, d->devfn);
 		rtas_ret(c, 1, 0);
 		rtas_status(c, RTAS_OUT_SUCCESS);
 		return;
 	}
-	max = type == MSI_TYPE_MSI ? d->msi_vectors : d->msix_vectors;
+	/* MSI: QEMU 7.2 (msi_nr_vectors_allocated()) grants at most what
+	 * Multiple Message Enable enables now, which a Linux guest never raises
+	 * (pseries_msi_write_msg() leaves the device alone), so only one vector
+	 * ever works there; by default sphb grants up to Multiple Message
+	 * Capable and programs Multiple Message Enable itself (B7 in
+	 * docs/qemu-differences.md) */
+	if (type == MSI_TYPE_MSI) {
+		max = d->msi_vectors;
+		/* (an enable above Capable, which QEMU keeps while MSI is off,
+		 * still grants no more than Capable) */
+		if (phb->msi_limit_enabled && sphb_func_msi_enabled_vectors(d) < max)
+			max = sphb_func_msi_enabled_vectors(d);
+	} else
+		max = d->msix_vectors;
 	if (req > max) { /* ask again with this many; nothing allocated */
 		rtas_ret(c, 1, max);
 		rtas_ret(c, 2, seq + 1);
@@ -105,6 +121,8 @@ void sphb_rtas_change_msi(struct sphb_machine *m, struct sphb_rtas_ctx *c)
 	atomic_store(&phb->msi[d->devfn], msi_pack(first, req, type));
 	if (type == MSI_TYPE_MSI) {
 		sphb_func_msi_program(d, addr, first);
+		if (!phb->msi_limit_enabled)
+			sphb_func_msi_enable_vectors(d, req);
 	} else {
 		for (unsigned v = 0; v < req; v++) {
 			if (sphb_func_msix_program(d, v, addr, first + v) < 0) {

@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <stdlib.h>
+
 #include "internal.h"
 
 void sphb_func_init(struct sphb_func *f, const struct sphb_func_kind *kind, struct sphb_machine *m,
@@ -319,8 +321,10 @@ void sphb_func_reset(struct sphb_func *f, enum sphb_reset_kind kind)
 
 void sphb_func_free(struct sphb_func *f)
 {
-	if (f)
+	if (f) {
+		free(f->desc);
 		f->kind->free(f);
+	}
 }
 
 /* ---- MSI and MSI-X messages (PCI Local Bus 3.0 6.8.1, 6.8.2) ---- */
@@ -333,6 +337,23 @@ void sphb_func_msi_program(struct sphb_func *f, uint64_t addr, uint32_t data)
 	if (ctl & 0x80)
 		wr(f, f->msi_cap + 8u, 4, (uint32_t)(addr >> 32));
 	wr(f, msi_data_off(f->msi_cap, ctl), 2, data & 0xffff);
+}
+
+/* MSI Multiple Message Enable (control bits 6:4): log2 of the vectors the
+ * function may send, the smallest power of two >= `vectors` (PCI Local Bus
+ * 3.0 6.8.1.3), never above Multiple Message Capable */
+void sphb_func_msi_enable_vectors(struct sphb_func *f, unsigned vectors)
+{
+	uint32_t ctl = rd(f, f->msi_cap + 2u, 2), mme = 0;
+
+	while ((1u << mme) < vectors && mme < ((ctl >> 1) & 7))
+		mme++;
+	wr(f, f->msi_cap + 2u, 2, (ctl & ~0x70u) | mme << 4);
+}
+
+unsigned sphb_func_msi_enabled_vectors(struct sphb_func *f)
+{
+	return 1u << ((rd(f, f->msi_cap + 2u, 2) >> 4) & 7);
 }
 
 int sphb_func_msix_program(struct sphb_func *f, unsigned vector, uint64_t addr, uint32_t data)

@@ -158,6 +158,7 @@ struct sphb_func {
 	struct sphb_func *next_in_machine, *next_in_group;
 	char id[SPHB_ID_MAX];
 	char type[48];		/* the type of its description ("sim-pci", "e1000", ...) */
+	char *desc;		/* its description with bus= and addr= made explicit */
 };
 
 /* ---- func.c ---- */
@@ -186,6 +187,9 @@ void sphb_func_free(struct sphb_func *f);
 /* MSI message of the MSI capability / of one MSI-X table entry. */
 void sphb_func_msi_program(struct sphb_func *f, uint64_t addr, uint32_t data);
 int sphb_func_msix_program(struct sphb_func *f, unsigned vector, uint64_t addr, uint32_t data);
+/* MSI Multiple Message Enable: set to cover `vectors`; the vectors it enables */
+void sphb_func_msi_enable_vectors(struct sphb_func *f, unsigned vectors);
+unsigned sphb_func_msi_enabled_vectors(struct sphb_func *f);
 /* QEMU's pre-reset of a pass-through function (hw/ppc/spapr_pci_vfio.c):
  * MSI-X Enable and Function Mask cleared, the kind's MSI-X state reset. */
 void sphb_func_msix_prereset(struct sphb_func *f);

@@ -97,6 +97,16 @@ static int phb_props(struct sphb_machine *m, struct sphb_opts *o,
 	if (rc)
 		return rc;
 	p->numa_node = v == UINT64_MAX ? -1 : (int64_t)v;
+	mode = sphb_opts_get(o, "msi-limit");
+	if (mode) {
+		if (!strcmp(mode, "capable") || !strcmp(mode, "enabled")) {
+			p->msi_limit_enabled = mode[0] == 'e';
+		} else {
+			sphb_log(m, SPHB_LOG_ERROR, "%s: msi-limit=%s: expected capable or enabled",
+				 o->type, mode);
+			return -EINVAL;
+		}
+	}
 	mode = sphb_opts_get(o, "pe-mode");
 	if (mode) {
 		if (!strcmp(mode, "shared")) {
@@ -160,6 +170,11 @@ int sphb_phb_add(struct sphb_machine *m, struct sphb_opts *o)
 	if (rc)
 		goto fail;
 	snprintf(p->bus_name, sizeof(p->bus_name), "%s.0", p->id);
+	p->desc = sphb_opts_string(o, NULL, "");
+	if (!p->desc) {
+		rc = -ENOMEM;
+		goto fail;
+	}
 	p->shared_pe.group = -1;
 	p->shared_pe.addr = sphb_shared_pe_addr(0);
 	p->buid = sphb_buid(p->index);
@@ -186,6 +201,7 @@ int sphb_phb_add(struct sphb_machine *m, struct sphb_opts *o)
 	m->phbs[p->index] = p;
 	return 0;
 fail:
+	free(p->desc);
 	free(p);
 	return rc;
 }
@@ -198,6 +214,7 @@ void sphb_phb_free(struct sphb_phb *phb)
 	sphb_irq_phb_fini(phb);
 	sphb_route_free(phb);
 	free(phb->pes);
+	free(phb->desc);
 	free(phb);
 }
 
@@ -462,6 +479,16 @@ int sphb_func_plug(struct sphb_machine *m, struct sphb_opts *o, sphb_func_create
 	rc = multifunction_rule(m, o, phb, f, devfn);
 	if (rc)
 		goto fail;
+	{
+		static const char *const placed[] = { "bus", "addr", NULL };
+		char tail[SPHB_ID_MAX + 32];
+		snprintf(tail, sizeof(tail), ",bus=%s,addr=%x.%x", phb->bus_name, devfn >> 3, devfn & 7);
+		f->desc = sphb_opts_string(o, placed, tail);
+		if (!f->desc) {
+			rc = -ENOMEM;
+			goto fail;
+		}
+	}
 	link_func(m, phb, f, devfn);
 	rc = sphb_pe_attach(f);
 	if (rc) {

@@ -57,9 +57,14 @@ struct sphb_phb {
 	unsigned index;
 	char id[SPHB_ID_MAX];
 	char bus_name[SPHB_ID_MAX + 2];
+	char *desc;			/* its description, as given */
 	uint64_t buid;
 	/* QEMU 7.2's properties (hw/ppc/spapr_pci.c spapr_phb_properties) */
 	bool ddw, pcie_ext_cfg, error_log, per_group, legacy_vfio_type;
+	/* msi-limit=enabled: ibm,change-msi grants an MSI function at most the
+	 * vectors its Multiple Message Enable enables (QEMU 7.2); default
+	 * (capable): up to Multiple Message Capable, MME programmed to match */
+	bool msi_limit_enabled;
 	uint64_t pgsz, dma_win_addr, dma_win_size, dma64_win_addr;
 	uint64_t mem_win_size, mem64_win_size, io_win_size;
 	int64_t numa_node;

@@ -2,6 +2,7 @@
  * Errors are logged as "TYPE: KEY=VALUE: reason" and return -EINVAL.
  * SPDX-License-Identifier: MIT */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "internal.h"
@@ -217,4 +218,29 @@ int sphb_opts_check_unused(const struct sphb_machine *m, struct sphb_opts *o)
 		}
 	}
 	return 0;
+}
+
+/* "type,key=value,..." again, without the keys listed in `skip` (NULL-ended,
+ * may be NULL), then `tail` (",key=value..." or ""); malloc'd, NULL when out
+ * of memory. Values never hold a comma (the parser splits on every one). */
+char *sphb_opts_string(const struct sphb_opts *o, const char *const *skip, const char *tail)
+{
+	size_t len = strlen(o->type) + strlen(tail) + 1, at;
+	char *s;
+
+	for (unsigned i = 0; i < o->n; i++)
+		len += strlen(o->o[i].key) + strlen(o->o[i].val) + 2;
+	s = malloc(len);
+	if (!s)
+		return NULL;
+	at = (size_t)snprintf(s, len, "%s", o->type);
+	for (unsigned i = 0; i < o->n; i++) {
+		bool skipped = false;
+		for (const char *const *k = skip; k && *k; k++)
+			skipped |= !strcmp(*k, o->o[i].key);
+		if (!skipped)
+			at += (size_t)snprintf(s + at, len - at, ",%s=%s", o->o[i].key, o->o[i].val);
+	}
+	snprintf(s + at, len - at, "%s", tail);
+	return s;
 }

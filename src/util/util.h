@@ -174,10 +174,7 @@ static inline uint32_t sphb_shared_pe_addr(unsigned bus)
 void sphb_log(const struct sphb_machine *m, enum sphb_log_level lvl,
 	      const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
-/* Copy a caller's struct with a size member first into the library's: a
- * smaller one must reach `need` bytes (its required members), a larger one
- * may only add zero bytes. 0, -EINVAL (too small), -E2BIG. */
-int sphb_struct_in(void *dst, size_t dst_sz, const void *src, size_t src_sz, size_t need);
+#include "util/struct_in.h"
 
 /* ---- opts.c: QEMU-style "type,key=value,..." descriptions ---- */
 #define SPHB_OPTS_MAX 32
@@ -200,6 +197,7 @@ int sphb_opts_bool(const struct sphb_machine *m, struct sphb_opts *o, const char
 		   bool *out);
 int sphb_opts_id(const struct sphb_machine *m, struct sphb_opts *o, char *out, size_t outsz);
 int sphb_opts_check_unused(const struct sphb_machine *m, struct sphb_opts *o);
+char *sphb_opts_string(const struct sphb_opts *o, const char *const *skip, const char *tail);
 int sphb_parse_u64(const char *s, bool size_suffix, uint64_t *out);
 
 /* ---- lspci.c: configuration-space dumps for sim-pci,config=FILE ---- */

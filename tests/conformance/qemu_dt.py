@@ -201,13 +201,16 @@ class Qtest:
 
 def run_msi(seq, qdevs, sdevs):
     """Run (name, token, args, nret) calls in QEMU (qtest) and in `sphb run`;
-    returns the number compared and the mismatches."""
+    returns the number compared and the mismatches. A fifth element, when
+    present, holds sphb's arguments (a register at another offset)."""
+    sseq = [(c[0], c[1], c[4] if len(c) > 4 else c[2], c[3]) for c in seq]
+    seq = [c[:4] for c in seq]
     q = Qtest(qdevs)
     try:
         qans = [q.rtas(n, t, a, r) for n, t, a, r in seq]
     finally:
         q.close()
-    script = "".join("rtas %s nret=%d %s\n" % (n, r, " ".join("%#x" % x for x in a)) for n, t, a, r in seq)
+    script = "".join("rtas %s nret=%d %s\n" % (n, r, " ".join("%#x" % x for x in a)) for n, t, a, r in sseq)
     out = subprocess.run([SPHB, "run"] + sdevs + ["-"], input=script, capture_output=True, text=True,
                          check=True).stdout.splitlines()
     bad = []
@@ -260,6 +263,31 @@ def compare_msi_two_phbs():
     return run_msi(seq, qdevs, sdevs)
 
 
+def compare_msi_limit():
+    """Multi-vector MSI on a PHB with msi-limit=enabled: QEMU 7.2 grants at
+    most the vectors Multiple Message Enable enables (1 after reset, "ask
+    again with 1"), and more once the guest raised MME itself. QEMU's
+    nec-usb-xhci with msix=off has a 16-vector MSI capability at 0x70, its
+    sim-pci twin (msi=16) at 0x40. (sphb's default, msi-limit=capable, grants
+    up to Multiple Message Capable: tests/unit/test_msi.c, B7.)"""
+    hi, lo, x = 0x8000000, 0x20000001, 0x1000  # on PHB 1 (the CLI's PHB 0 has default properties)
+    ch, rd, wr = ("ibm,change-msi", 0x2019), ("ibm,read-pci-config", 0x2017), ("ibm,write-pci-config", 0x2016)
+    seq = [rd + ([x | 0x72, hi, lo, 2], 2, [x | 0x42, hi, lo, 2]),
+           ch + ([x, hi, lo, 3, 4, 1], 4),             # ask again with 1
+           ch + ([x, hi, lo, 3, 1, 1], 4),
+           rd + ([x | 0x72, hi, lo, 2], 2, [x | 0x42, hi, lo, 2]),
+           wr + ([x | 0x72, hi, lo, 2, 0x20], 1, [x | 0x42, hi, lo, 2, 0x20]),
+           ch + ([x, hi, lo, 3, 4, 1], 4),             # MME 2: 4 granted
+           ch + ([x, hi, lo, 3, 8, 2], 4),             # ask again with 4
+           rd + ([x | 0x72, hi, lo, 2], 2, [x | 0x42, hi, lo, 2]),
+           ch + ([x, hi, lo, 3, 0, 3], 4),
+           rd + ([x | 0x72, hi, lo, 2], 2, [x | 0x42, hi, lo, 2])]
+    return run_msi(seq, ["-device", "spapr-pci-host-bridge,index=1,id=phb1",
+                         "-device", "nec-usb-xhci,msix=off,bus=phb1.0,addr=2"],
+                   ["-device", "spapr-pci-host-bridge,index=1,id=phb1,msi-limit=enabled",
+                    "-device", "sim-pci,bus=phb1.0,addr=2,id=x,msi=16"])
+
+
 def compare_msi():
     hi, lo = 0x8000000, 0x20000000
     e, v = 0x1000, 0x1800  # e1000e @2, virtio-rng-pci @3
@@ -295,7 +323,8 @@ def main():
             total += n
             bad += ["%s: %s" % (name, x) for x in b]
             print("dt %s: %d properties compared, %d mismatches" % (name, n, len(b)))
-    for name, fn in (("msi", compare_msi), ("msi two-phbs", compare_msi_two_phbs)):
+    for name, fn in (("msi", compare_msi), ("msi two-phbs", compare_msi_two_phbs),
+                     ("msi-limit=enabled", compare_msi_limit)):
         n, b = fn()
         print("%s: %d calls compared, %d mismatches" % (name, n, len(b)))
         total += n

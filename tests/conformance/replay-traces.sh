@@ -1,5 +1,5 @@
 #!/bin/sh
-# Replay of real guest traffic (issue 6): the shared traces of a Linux 6.12
+# Replay of real guest traffic (issue 6): the two captured runs of a Linux 6.12
 # pseries guest on QEMU 7.2 (runA, runB: console log + QEMU trace) are
 # replayed with `sphb replay` against the machines of
 # tests/conformance/traces/runX.args. Required: exit status 0, zero
@@ -7,9 +7,9 @@
 # compared, no skipped line, and every TCE hcall kind, the DMA translations,
 # the config reads and the final TCE table actually compared.
 #
-#   replay-traces.sh              the full shared traces ($SPHB_TRACES, else
-#                                 ../shared/traces or ../../shared/traces next
-#                                 to the repository); exit 77 when absent
+#   replay-traces.sh              the full captures, from the directory
+#                                 $SPHB_TRACES names; exit 77 when it is unset
+#                                 or does not hold them
 #   replay-traces.sh --excerpts   the excerpts checked in next to runX.args
 #                                 (tests/conformance/replay-excerpts.sh)
 #
@@ -29,11 +29,7 @@ if [ "${1:-}" = --excerpts ]; then
 else
 	what=trace
 	dir=
-	if [ -n "${SPHB_TRACES:-}" ]; then
-		set -- "$SPHB_TRACES"
-	else
-		set -- "$SPHB_TOP/../shared/traces" "$SPHB_TOP/../../shared/traces"
-	fi
+	set -- "${SPHB_TRACES:-}"
 	for d in "$@"; do
 		if [ -f "$d/runA-console.log.xz" ]; then
 			dir=$d
@@ -41,7 +37,7 @@ else
 		fi
 	done
 	if [ -z "$dir" ]; then
-		echo "replay-traces: skipped: shared traces not found (set SPHB_TRACES); the excerpts run in replay-excerpts"
+		echo "replay-traces: skipped: the full captures are not in $SPHB_TRACES (set SPHB_TRACES to their directory); the excerpts run in replay-excerpts"
 		exit 77
 	fi
 	console=run%s-console.log.xz

@@ -1,6 +1,6 @@
-/* Dynamic DMA windows (qemu-spapr-phb.md §4.4, §9; papr-spec.md C.11):
+/* Dynamic DMA windows (LoPAR 7.3.27; QEMU 7.2 hw/ppc/spapr_rtas_ddw.c):
  * QEMU 7.2's observed answers, then the places where sphb follows PAPR
- * instead (bugs B1-B4, DESIGN.md §5), reset, ddw=off, and a randomized
+ * instead (bugs B1-B4, docs/qemu-differences.md), reset, ddw=off, and a randomized
  * sequence checked against a model (no overlap, no half-changed state). */
 #include "harness.h"
 #include "internal.h"

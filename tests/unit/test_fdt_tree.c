@@ -3,6 +3,8 @@
  * QEMU's tree is tests/conformance/qemu-dt.sh. */
 #include <stddef.h>
 
+#include <libfdt.h>
+
 #include "harness.h"
 
 struct rec {
@@ -226,6 +228,47 @@ static void values(void)
 	t_free(m, &h);
 }
 
+/* sphb_fdt_size against libfdt: the same walk written into a blob with
+ * fdt_create's sequential-write calls, on an empty root node */
+static int w_begin(void *o, const char *name)
+{
+	return fdt_begin_node(o, name) ? -EIO : 0;
+}
+
+static int w_end(void *o)
+{
+	return fdt_end_node(o) ? -EIO : 0;
+}
+
+static int w_prop(void *o, const char *name, const void *val, size_t len)
+{
+	return fdt_property(o, name, val, (int)len) ? -EIO : 0;
+}
+
+static void sizes(struct sphb_machine *m)
+{
+	static char blob[1 << 17];
+	struct sphb_fdt_ops ops = { sizeof(ops), w_begin, w_end, w_prop, 0 };
+	struct sphb_fdt_size z = { sizeof(z), 0, 0, 0, 0, 0, 0 }, small = { 8, 0, 0, 0, 0, 0, 0 };
+	size_t bare_struct = 4 + 4 + 4 + 4; /* BEGIN_NODE "", END_NODE, FDT_END */
+
+	CHECK_EQ(sphb_fdt_size(m, &z), 0);
+	CHECK_EQ(fdt_create(blob, sizeof(blob)), 0);
+	CHECK_EQ(fdt_finish_reservemap(blob), 0);
+	CHECK_EQ(fdt_begin_node(blob, ""), 0);
+	CHECK_EQ(sphb_machine_fdt(m, &ops, blob), 0);
+	CHECK_EQ(fdt_end_node(blob), 0);
+	CHECK_EQ(fdt_finish(blob), 0);
+	CHECK_EQ(fdt_check_header(blob), 0);
+	CHECK_EQ(z.struct_bytes, fdt_size_dt_struct(blob) - bare_struct);
+	CHECK_EQ(z.strings_bytes, fdt_size_dt_strings(blob));
+	CHECK(z.nodes >= 2 && z.properties > 40);
+	CHECK_EQ(z.root_address_cells, 2);
+	CHECK_EQ(z.root_size_cells, 2);
+	CHECK_EQ(sphb_fdt_size(m, &small), -EINVAL);
+	CHECK_EQ(sphb_fdt_size(NULL, &z), -EINVAL);
+}
+
 int main(void)
 {
 	struct t_host h;
@@ -264,6 +307,7 @@ int main(void)
 	ops.property = NULL;
 	CHECK_EQ(sphb_fdt_rtas(m, &ops, &r), -EINVAL);
 	CHECK_EQ(sphb_fdt_rtas(NULL, &ops, &r), -EINVAL);
+	sizes(m);
 	t_free(m, &h);
 	values();
 	return t_result();

@@ -1015,6 +1015,61 @@ static void other_description(void)
 	free_machine(A, &HA);
 }
 
+/* sphb_machine_describe: a target rebuilt from the source's own description
+ * (after unplugs and a device placed by the PHB) takes the source's stream,
+ * and then saves the same bytes; the size query follows sphb_machine_save. */
+static void described_target(void)
+{
+	struct mh HA, HB;
+	struct sphb_machine *A = build(&HA, 0x5eed, true), *B = NULL;
+	struct sphb_host_ops ops = t_ops();
+	char *desc, *line, *next;
+	size_t need = 0, n, lines = 0;
+	uint8_t *s;
+
+	rich_state(A, &HA, false);
+	CHECK_EQ(sphb_machine_del(A, "u"), 0);
+	add(A, &HA, "sim-pci,id=late,msi=2");		/* the PHB picks the slot */
+	CHECK_EQ(sphb_machine_del(A, "b"), 0);		/* addr=3 is free again */
+	CHECK_EQ(sphb_machine_describe(A, NULL, 0, &need), -ENOSPC);
+	CHECK(need > 1);
+	desc = malloc(need);
+	if (!desc)
+		exit(1);
+	CHECK_EQ(sphb_machine_describe(A, desc, need - 1, NULL), -ENOSPC);
+	CHECK_EQ(sphb_machine_describe(A, desc, need, &n), 0);
+	CHECK_EQ(n, need);
+	CHECK_EQ(strlen(desc), need - 1);
+	CHECK(strstr(desc, "id=u,") == NULL && strstr(desc, "id=b,") == NULL);
+	CHECK(strstr(desc, "sim-pci,id=late,msi=2,bus=pci.0,addr=") != NULL);
+	CHECK(strncmp(desc, "spapr-pci-host-bridge,index=0,id=pci\n", 37) == 0);
+
+	memset(&HB, 0, sizeof(HB));
+	HB.h.ram_size = T_RAM_SIZE;
+	HB.h.ram = calloc(1, HB.h.ram_size);
+	ops.log = m_log;
+	ops.irq_set = m_irq_set;
+	ops.irq_pulse = m_irq_pulse;
+	CHECK_EQ(sphb_machine_new(&ops, &HB, &B), 0);
+	for (line = desc; *line; line = next + 1) {
+		next = strchr(line, '\n');
+		if (!next)
+			break;
+		*next = '\0';
+		CHECK_EQ(sphb_machine_add(B, line), 0);
+		lines++;
+	}
+	CHECK_EQ(lines, 4 + ARRAY_SIZE(dev_desc) + 2 - 1 + 1); /* PHBs, devices, clones, -b, +late */
+	s = save(A, &n);
+	CHECK_EQ(sphb_machine_load(B, s, n), 0);
+	CHECK(same_save(B, s, n));
+	compare(A, &HA, B, &HB, 77);
+	free(s);
+	free(desc);
+	free_machine(B, &HB);
+	free_machine(A, &HA);
+}
+
 /* ---- the documented layout, the API's edges ---- */
 
 static void format(void)
@@ -1181,6 +1236,7 @@ int main(void)
 	edge_windows();
 	clone_fields();
 	other_description();
+	described_target();
 	corruption();
 	property();
 	clones_remove();

@@ -568,8 +568,50 @@ static void result_struct(void)
 	t_free(m, &h);
 }
 
+/* Structs passed in from a newer caller (sz larger than this library's):
+ * accepted while the members this library does not know are zero, refused
+ * with -E2BIG (and nothing created) once one is set (the header's rule). */
+static int nop_begin(void *o, const char *n) { (void)o; (void)n; return 0; }
+static int nop_end(void *o) { (void)o; return 0; }
+static int nop_prop(void *o, const char *n, const void *v, size_t l) { (void)o; (void)n; (void)v; (void)l; return 0; }
+
+static void newer_structs(void)
+{
+	struct t_host h;
+	struct sphb_machine *m = NULL, *m2;
+	struct { struct sphb_host_ops o; uint64_t newer; } hops = { t_ops(), 0 };
+	struct { struct sphb_fdt_ops o; uint64_t newer; } fops = { { sizeof(fops), nop_begin, nop_end, nop_prop, 0 }, 0 };
+	struct { struct sphb_guest_opts o; uint64_t newer; } gopts = { { sizeof(gopts), 0x10000, 0 }, 0 };
+	struct { struct sphb_guest_ops o; uint64_t newer; } gops = { { sizeof(gops), t_mem_read, t_mem_write, NULL }, 0 };
+	struct sphb_guest *g = NULL;
+
+	m2 = t_machine(&h, DEV2, NULL);
+	hops.o.sz = sizeof(hops);
+	CK_EQ(sphb_machine_new(&hops.o, &h, &m), 0);
+	sphb_machine_free(m);
+	hops.newer = 1;
+	m = (struct sphb_machine *)&h; /* must be cleared or left alone, never a machine */
+	CK_EQ(sphb_machine_new(&hops.o, &h, &m), -E2BIG);
+	CK(m == NULL || m == (struct sphb_machine *)&h);
+	CK_EQ(sphb_fdt_rtas(m2, &fops.o, NULL), 0);
+	fops.newer = 1;
+	CK_EQ(sphb_fdt_rtas(m2, &fops.o, NULL), -E2BIG);
+	CK_EQ(sphb_fdt_phbs(m2, &fops.o, NULL), -E2BIG);
+	CK_EQ(sphb_guest_new(m2, &gopts.o, &gops.o, &h, &g), 0);
+	sphb_guest_free(g);
+	gopts.newer = 1;
+	CK_EQ(sphb_guest_new(m2, &gopts.o, &gops.o, &h, &g), -E2BIG);
+	CK(g == NULL);
+	gopts.newer = 0;
+	gops.newer = 1;
+	CK_EQ(sphb_guest_new(m2, &gopts.o, &gops.o, &h, &g), -E2BIG);
+	CK(g == NULL);
+	t_free(m2, &h);
+}
+
 int main(void)
 {
+	newer_structs();
 	ram_copy = malloc(T_RAM_SIZE);
 	if (!ram_copy)
 		return 1;

@@ -1,6 +1,6 @@
 /* TCE table memory: proportional to the entries in use (a radix of 4 KiB
  * levels allocated on the first non-zero store), never to the window size.
- * QEMU allocates every table flat: 8 bytes per TCE (qemu-spapr-phb.md §11),
+ * QEMU allocates every table flat: 8 bytes per TCE (QEMU 7.2 hw/ppc/spapr_iommu.c spapr_tce_alloc_table()),
  * 128 MiB for an empty 1 TiB window of 64 KiB pages. The library counts the
  * bytes each table allocated (sphb_tce_bytes); outside the sanitizers the
  * figures are cross-checked with the allocator's own (mallinfo2). */

@@ -1,4 +1,4 @@
-/* The VFIO backend against a model of the Linux kernel (linux-eeh.md A.4-A.5):
+/* The VFIO backend against a model of the Linux kernel (drivers/vfio/vfio_iommu_spapr_tce.c, vfio_spapr_eeh.c):
  * the exact system-call sequence of an add (sPAPR TCE v2 and the v1
  * fallback), the container policy of both PE modes, RTAS in -> ioctls out on
  * exactly the right container, QEMU's statuses for failing ioctls (§5.3),
@@ -353,7 +353,7 @@ static void v1_fallback(void)
 }
 
 /* A failing VFIO_EEH_PE_OP (EIO, EINTR, ENODEV) answers QEMU's status
- * (qemu-spapr-phb.md §5.3): -1, except GET_STATE and CONFIGURE: -3; the
+ * (QEMU 7.2 hw/ppc/spapr_pci_vfio.c, spapr_phb_vfio_eeh_*()): -1, except GET_STATE and CONFIGURE: -3; the
  * host's state is unchanged and the next call works. */
 static void errno_mapping(void)
 {

@@ -1,10 +1,10 @@
 #!/usr/bin/env python3
-"""Cut the checked-in trace excerpts from the shared traces.
+"""Cut the checked-in trace excerpts from the full captures.
 
     tests/conformance/traces/make-excerpts.py [TRACES_DIR]
 
-TRACES_DIR defaults to $SPHB_TRACES or ../shared/traces next to the
-repository. For each run X (A, B) it writes excerptX-console.log.xz and
+TRACES_DIR defaults to $SPHB_TRACES (the directory holding
+runA/runB-console.log.xz and -qemu-trace.log.xz). For each run X (A, B) it writes excerptX-console.log.xz and
 excerptX-qemu-trace.log.xz here: the guest console up to the trace mark
 "GT-MARK dma nvme0n1: O_DIRECT 4k x 2048" (boot, module load, MSI-X setup,
 the config-space dump burst and a buffered read of the nvme disk), with
@@ -24,9 +24,9 @@ MARK = b'GT-MARK dma nvme0n1: O_DIRECT 4k x 2048'
 
 def main():
     here = os.path.dirname(os.path.abspath(__file__))
-    top = os.path.abspath(os.path.join(here, '..', '..', '..'))
-    src = (sys.argv[1] if len(sys.argv) > 1 else
-           os.environ.get('SPHB_TRACES', os.path.join(top, '..', 'shared', 'traces')))
+    src = sys.argv[1] if len(sys.argv) > 1 else os.environ.get('SPHB_TRACES')
+    if not src:
+        sys.exit("make-excerpts: give TRACES_DIR or set SPHB_TRACES")
     for run in 'AB':
         con = lzma.open(os.path.join(src, f'run{run}-console.log.xz')).read().split(b'\n')
         q = lzma.open(os.path.join(src, f'run{run}-qemu-trace.log.xz')).read().split(b'\n')
