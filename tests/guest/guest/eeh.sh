@@ -50,9 +50,11 @@ pe_state() {
 }
 count() { dmesg | grep -c "$1" || :; }
 # wait_event N SECONDS [BDF]: until the N-th "Recovery successful" or a permanent
-# failure; prints ok, perm or timeout; meanwhile pokes the device's config
-# space (an all-ones config read is how Linux notices a frozen PE that no
-# driver touches)
+# failure; prints ok, perm or timeout. Meanwhile it asks Linux to check the
+# device (debugfs eeh_dev_check, else a config read): eeh_dev_break's load
+# is not an EEH-checked one (Linux: "the HW will asynchronously freeze a PE
+# and it's up to the kernel to notice"), and an idle driver would notice
+# only at its next checked MMIO load or I/O timeout.
 wait_event() {
 	_n=$1 _t=$(($2 * 5)) _d=${3:-$dev}
 	while [ $_t -gt 0 ]; do
@@ -64,8 +66,10 @@ wait_event() {
 			echo perm
 			return
 		fi
-		[ -e "/sys/bus/pci/devices/$_d/config" ] &&
-			dd if="/sys/bus/pci/devices/$_d/config" bs=4 count=1 of=/dev/null 2>/dev/null
+		if [ -e "/sys/bus/pci/devices/$_d" ]; then
+			echo "$_d" >/sys/kernel/debug/powerpc/eeh_dev_check 2>/dev/null ||
+				dd if="/sys/bus/pci/devices/$_d/config" bs=4 count=1 of=/dev/null 2>/dev/null
+		fi
 		sleep 0.2
 		_t=$((_t - 1))
 	done
