@@ -1,23 +1,27 @@
 #!/bin/sh
 # Real-guest check of the libsphb-backed PHB: Debian's ppc64le Linux 6.12 on
-# a QEMU pseries machine (TCG, POWER9) built by contrib/qemu/build.sh, whose
-# default PHB (index 0) is left alone and whose spapr-sphb-host-bridge
-# (index 1, pe-mode=per-group, iommu-groups=slot) holds an NVMe disk, a
-# virtio-blk-pci disk (iommu_platform=on, modern only) and an e1000.
+# a QEMU pseries machine (TCG, POWER9) built by contrib/qemu/build.sh. QEMU's
+# default PHB (index 0) is left alone; three spapr-sphb-host-bridge PHBs:
+#   sphb1 (index 1, pe-mode=per-group, iommu-groups=slot): an NVMe disk, a
+#         virtio-blk-pci disk (iommu_platform=on, modern only), an e1000;
+#   sphb2 (index 2, pe-mode=shared): a second NVMe disk (its only PE);
+#   sphb3 (index 3, iommu-groups=none): an e1000e, no EEH (as QEMU's PHB).
 #
 #  1. baseline: check-baseline.sh with the same QEMU binary, devices on
 #     QEMU's own PHB (boot time and disk throughput to compare with);
 #  2. sphb: the same guest report (guest/baseline.sh) for the devices on the
-#     sphb PHB (IDs, BARs, drivers, MSI-X, INTx, disks through TCEs checked
-#     byte for byte on the host, a DDW on the sphb PHB, EEH enabled and the
-#     three devices EEH-capable), then EEH on the NVMe (guest/eeh.sh):
-#     freeze 1 through eeh_dev_break, freeze 2 from the monitor (HMP
-#     sphb_freeze, QMP query-sphb before and after), freezes 3-6 through
-#     eeh_dev_break: each of the first five ends in "EEH: Recovery
-#     successful" with the disk reading back its data and the neighbour
-#     (virtio-blk, another PE) staying normal; the sixth within the hour
-#     is a permanent failure: the guest removes the NVMe, the others keep
-#     working.
+#     sphb PHBs (IDs, BARs, drivers, MSI-X, INTx, disks through TCEs checked
+#     byte for byte on the host, DDWs, EEH enabled, which devices are
+#     EEH-capable), then EEH on the first NVMe (guest/eeh.sh): freeze 1
+#     through eeh_dev_break, freeze 2 from the monitor (the VM stopped: HMP
+#     sphb_freeze, HMP info sphb and QMP query-sphb show the PE stopped and
+#     its neighbour normal), freezes 3-5 through eeh_dev_break: each ends in
+#     "EEH: Recovery successful" with the disk reading back its data and the
+#     neighbour (virtio-blk, another PE) staying normal; the sixth within
+#     the hour is a permanent failure: the guest removes the NVMe (Linux
+#     removes the whole parent bus of a failed device PE, so its bus
+#     neighbours go too), the devices on the other PHBs keep working; then
+#     the NVMe of the shared-mode PHB is broken and recovers.
 #
 # Usage: check-guest.sh [--qemu PATH] [--firmware slof|vof] [--out DIR]
 #                       [--timeout SEC] [--no-baseline] [--verbose]
@@ -120,7 +124,7 @@ fi
 
 # ---- 2. the sphb PHB
 img=$("$GUEST_DIR/initramfs.sh" --script "$GUEST_DIR/guest/eeh.sh" \
-	--file "$GUEST_DIR/guest/baseline.sh:/sphb/baseline.sh" --load "nvme virtio_blk e1000") || {
+	--file "$GUEST_DIR/guest/baseline.sh:/sphb/baseline.sh" --load "nvme virtio_blk e1000 e1000e") || {
 	rc=$?
 	printf '%s\n' "$img"
 	exit $rc
@@ -142,7 +146,7 @@ done
 
 # the guest numbers the sphb PHB's domain after its index
 NVME_BDF=0001:00:04.0 VIRTIO_BDF=0001:00:05.0 E1000_BDF=0001:00:06.0
-OTHER_BDF=0002:00:04.0
+OTHER_BDF=0002:00:04.0 NOEEH_BDF=0003:00:04.0
 PHB_NODE=pci@800000020000001
 HMP=$TMPD/hmp.sock QMP=$TMPD/qmp.sock
 
@@ -165,8 +169,10 @@ watch_console() {
 				"$GUEST_DIR/monitor.sh" hmp "$HMP" "info sphb" || echo "hmp failed"
 				echo "== query-sphb after"
 				"$GUEST_DIR/monitor.sh" qmp "$QMP" '{"execute": "query-sphb"}' || echo "qmp failed"
-				echo "== qmp: sphb-freeze of a function without EEH"
+				echo "== qmp: sphb-freeze of an unknown function"
 				"$GUEST_DIR/monitor.sh" qmp "$QMP" '{"execute": "sphb-freeze", "arguments": {"id": "no-such"}}' || :
+				echo "== qmp: sphb-freeze of a function without EEH"
+				"$GUEST_DIR/monitor.sh" qmp "$QMP" '{"execute": "sphb-freeze", "arguments": {"id": "nic-noeeh"}}' || :
 				"$GUEST_DIR/monitor.sh" hmp "$HMP" cont || echo "hmp failed"
 				echo "== done"
 			} >>"$mon" 2>&1
@@ -195,6 +201,9 @@ set +e
 	-device spapr-sphb-host-bridge,index=2,id=sphb2,pe-mode=shared \
 	-drive "if=none,id=vblk1,file=$TMPD/other.img,format=raw" \
 	-device "nvme,serial=sphb-nvme-1,drive=vblk1,bus=sphb2.0,addr=4,id=disk-other" \
+	-device spapr-sphb-host-bridge,index=3,id=sphb3,iommu-groups=none \
+	-netdev "hubport,id=net1,hubid=1" \
+	-device "e1000e,netdev=net1,bus=sphb3.0,addr=4,id=nic-noeeh" \
 	>"$TMPD/boot.out" 2>&1
 boot_rc=$?
 set -e
@@ -336,8 +345,17 @@ check sphb-other-phb-eeh-shared "break + recovery of the disk on the pe-mode=sha
 	match "$(g other-eeh)" "ok "
 check sphb-other-phb-readback "the disk on the other PHB after its recovery: $(g other-readback | tail -n 1)" \
 	match "$(g other-readback | tail -n 1)" "after $expect_oread"
-check sphb-qmp-error "sphb-freeze of an unknown id should fail cleanly: $(sed -n '/^== qmp: sphb-freeze/{n;p}' "$mon")" \
-	eval 'sed -n "/^== qmp: sphb-freeze/{n;p}" "$mon" | grep -q "\"error\""'
+check sphb-qmp-error "sphb-freeze of an unknown id should fail cleanly: $(sed -n '/^== qmp: sphb-freeze of an unknown/{n;p}' "$mon")" \
+	eval 'sed -n "/^== qmp: sphb-freeze of an unknown/{n;p}" "$mon" | grep -q "\"error\""'
+# --- iommu-groups=none: as QEMU's own PHB, no EEH (and no monitor freeze)
+check sphb-noeeh-e1000e "want 0x8086:0x10d3 bound to e1000e with MSI-X, got: $(gb pci $NOEEH_BDF) $(gb msi $NOEEH_BDF)" \
+	eval 'match "$(gb pci $NOEEH_BDF)" "0x8086:0x10d3 class=0x020000 driver=e1000e " && msix_at_least $NOEEH_BDF 1'
+check sphb-noeeh-not-capable "a function of an iommu-groups=none PHB is not EEH-capable: $(gb eeh_pe_state $NOEEH_BDF)" \
+	match "$(gb eeh_pe_state $NOEEH_BDF)" "(absent)"
+check sphb-noeeh-no-freeze "sphb-freeze of nic-noeeh should be refused: $(sed -n '/^== qmp: sphb-freeze of a function without EEH/{n;p}' "$mon")" \
+	eval 'sed -n "/^== qmp: sphb-freeze of a function without EEH/{n;p}" "$mon" | grep -q "not EEH-capable"'
+check sphb-noeeh-survives "the e1000e on the third PHB should still be there at the end: $(gd pci-final | tr '\n' ' ')" \
+	eval 'gd pci-final | grep -q "^$NOEEH_BDF\$"'
 
 # --- the numbers
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a > 0 && b > 0) printf "%.2f", a / b; else printf "n/a" }'; }
