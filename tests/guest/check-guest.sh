@@ -158,7 +158,7 @@ watch_console() {
 		case $line in
 		"SPHB-GUEST: freeze-request "*)
 			id=${line#SPHB-GUEST: freeze-request }
-			id=${id%$(printf '\r')}
+			id=${id%"$(printf '\r')"}
 			{
 				echo "== query-sphb before"
 				"$GUEST_DIR/monitor.sh" qmp "$QMP" '{"execute": "query-sphb"}' || echo "qmp failed"
@@ -312,7 +312,7 @@ expect_read="$(cat "$TMPD/nvme.md5") lba=sphb nvme lba $LBA write=${wmd5_nvme:-?
 expect_nread="$(cat "$TMPD/virtio.md5") lba=sphb virtio lba $LBA write=${wmd5_virtio:-?}"
 step() { g eeh-step | awk -v i="$1" '$1 == i' | head -n 1; }
 for i in 1 2 3 4 5; do
-	how=break
+	how="break"
 	[ $i = 2 ] && how=freeze
 	check "sphb-eeh-$i-$how-recovered" "want '$i $how ok ...', got: $(step $i)" \
 		match "$(step $i)" "$i $how ok "

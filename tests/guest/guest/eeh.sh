@@ -100,7 +100,7 @@ readback() {
 i=0
 while [ $i -lt "$total" ]; do
 	i=$((i + 1))
-	how=break
+	how="break"
 	[ $i = 2 ] && [ -n "$fid" ] && how=freeze
 	[ -e "/sys/bus/pci/devices/$dev" ] || { sphb_report eeh-step "$i $how device-gone"; break; }
 	before=$(count 'EEH: Recovery successful')
