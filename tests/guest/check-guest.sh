@@ -56,7 +56,9 @@ while [ $# -gt 0 ]; do
 done
 
 t_start=$(now_ms)
-need_host_pkgs cmp:diffutils md5sum:coreutils python3:python3
+# missing host tools are a failure (77 is only for a kernel that cannot be had)
+(need_host_pkgs cmp:diffutils md5sum:coreutils python3:python3 tail:coreutils) >&2 ||
+	{ echo "FAIL host-tools: cannot install diffutils/coreutils/python3"; echo "check-guest: 0 passed, 1 failed"; exit 1; }
 # the kernel first: 77 when it cannot be had, before any build
 load_guest_env
 mkdir -p "$out"
