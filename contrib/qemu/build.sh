@@ -73,7 +73,7 @@ CONFIGURE_ARGS=(
 FIRMWARE_DIRS=(/usr/share/qemu /usr/share/seabios /usr/lib/ipxe/qemu)
 # Device models the tests use; checked in -device help after a build.
 REQUIRED_DEVICES=(nvme virtio-blk-pci virtio-net-pci e1000 e1000e pci-bridge
-	spapr-pci-host-bridge spapr-vscsi)
+	spapr-pci-host-bridge spapr-vscsi spapr-sphb-host-bridge)
 
 BUILD_PKGS=(gcc make meson ninja-build pkg-config python3 python3-venv flex bison
 	libglib2.0-dev libpixman-1-dev libslirp-dev libfdt-dev dpkg-dev)
