@@ -1,9 +1,14 @@
 # sphb — one non-recursive GNU Makefile.
 #   make [all] | demo | demo-config | check | check-one | bench | bench-callgrind | fuzz |
-#        install | clean
-#   O=DIR build directory (default build), SAN=address,undefined, V=1 verbose,
+#        qemu | check-baseline | check-guest | install | clean
+#   O=DIR build directory (default build; it keeps the SAN and SPHB_VFIO it was
+#   built with), SAN=address,undefined, V=1 verbose,
 #   PREFIX=/usr/local, DESTDIR= for staged installs, JOBS=N for make check.
 O ?= build
+# A tree remembers the SAN and SPHB_VFIO it was built with, so a later
+# `make O=DIR ...` without them (tests/abi/install.sh, a user) builds that
+# tree the same way instead of mixing objects of two configurations.
+-include $(O)/.config
 SAN ?=
 V ?= 0
 PREFIX ?= /usr/local
@@ -41,6 +46,13 @@ LDFLAGS ?=
 ALL_CFLAGS := $(BASE_CFLAGS) $(CFLAGS)
 LIB_CFLAGS := $(ALL_CFLAGS) -fPIC -fvisibility=hidden -DSPHB_BUILDING_LIBRARY -Isrc -DSPHB_VFIO=$(SPHB_VFIO)
 
+# $(O)/.config: the tree's configuration; when it changes (another SAN,
+# SPHB_VFIO, compiler or flags given explicitly), everything is rebuilt.
+TREE_CONFIG := SAN ?= $(SAN)\nSPHB_VFIO ?= $(SPHB_VFIO)\n\# $(CC) $(LIB_CFLAGS) $(LDFLAGS)\n
+$(shell mkdir -p '$(O)' && printf '$(TREE_CONFIG)' >'$(O)/.config.new' && \
+	{ cmp -s '$(O)/.config.new' '$(O)/.config' && rm -f '$(O)/.config.new' || mv -f '$(O)/.config.new' '$(O)/.config'; })
+$(O)/.config: ;
+
 # The library, by layer: util < pci < host < phb < papr < src/*.c (tests/abi/layers.sh checks it)
 LIB_DIRS := util pci host phb papr guest
 LIB_HDRS := $(wildcard src/*.h $(LIB_DIRS:%=src/%/*.h))
@@ -65,7 +77,7 @@ all: lib cli
 lib: $(O)/libsphb.a $(O)/$(SONAME)
 cli: $(O)/sphb
 
-$(O)/src/%.o: src/%.c $(LIB_HDRS) include/sphb/sphb.h
+$(O)/src/%.o: src/%.c $(LIB_HDRS) include/sphb/sphb.h $(O)/.config
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC      $@")
 	$(Q)$(CC) $(LIB_CFLAGS) -c $< -o $@
@@ -79,7 +91,7 @@ $(O)/$(SONAME): $(LIB_OBJS) src/libsphb.map
 	$(Q)$(CC) -shared -Wl,-soname,$(SONAME) -Wl,--version-script=src/libsphb.map \
 		$(SAN_LDFLAGS) $(LDFLAGS) -o $@ $(LIB_OBJS)
 
-$(O)/tools/%.o: tools/%.c $(wildcard tools/*.h) include/sphb/sphb.h
+$(O)/tools/%.o: tools/%.c $(wildcard tools/*.h) include/sphb/sphb.h $(O)/.config
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC      $@")
 	$(Q)$(CC) $(ALL_CFLAGS) -c $< -o $@
@@ -198,6 +210,21 @@ check-tree-novfio:
 # The suite for one build directory only (no dependency installation).
 check-one: tests
 	$(Q)SPHB_JOBS=$(JOBS) tests/run-tests.sh $(O)
+
+# A real QEMU hosting a real Linux guest through libsphb (docs/qemu.md):
+# QEMU 7.2 with contrib/qemu's patches, built and cached outside the checkout
+# (contrib/qemu/build.sh, keyed by its inputs); the guest checks boot Debian's
+# ppc64le kernel under TCG (tests/guest/README.md). A script's exit 77 means
+# the guest kernel could not be fetched: reported, not a failure.
+.PHONY: qemu check-baseline check-guest
+qemu:
+	contrib/qemu/build.sh
+check-baseline:
+	$(Q)tests/guest/check-baseline.sh; rc=$$?; \
+	if [ $$rc = 77 ]; then echo "check-baseline: SKIPPED (see above)"; exit 0; fi; exit $$rc
+check-guest:
+	$(Q)tests/guest/check-guest.sh; rc=$$?; \
+	if [ $$rc = 77 ]; then echo "check-guest: SKIPPED (see above)"; exit 0; fi; exit $$rc
 
 # Times (make bench) and, with valgrind's callgrind, instruction counts too
 bench: all $(BENCH_BIN)

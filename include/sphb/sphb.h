@@ -186,7 +186,9 @@ SPHB_API int sphb_machine_reset(struct sphb_machine *m);
  * the stream's size. Returns 0; -ENOSPC when buf is NULL or len is smaller
  * than *needed (size query: buf NULL, len 0; buf's contents are then
  * unspecified); -ENOTSUP when the machine has a vfio-pci device (its state is
- * in the host device); -EINVAL for bad arguments. The same state always
+ * in the host device); -EINVAL for bad arguments. Of a VMM function the
+ * stream holds the library's part only: the VMM migrates its device model
+ * and restores it on the target before sphb_machine_load(). The same state always
  * gives the same bytes.
  *
  * sphb_machine_load: restore a stream into a machine built from the same

@@ -37,7 +37,7 @@ else
 		fi
 	done
 	if [ -z "$dir" ]; then
-		echo "replay-traces: skipped: the full captures are not in $SPHB_TRACES (set SPHB_TRACES to their directory); the excerpts run in replay-excerpts"
+		echo "replay-traces: skipped: SPHB_TRACES (${SPHB_TRACES:-unset}) does not name the directory of the full captures; the excerpts run in replay-excerpts"
 		exit 77
 	fi
 	console=run%s-console.log.xz
